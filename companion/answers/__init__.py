@@ -1,0 +1,1 @@
+"""Exercise answers, one module per topic (``ANSWERS = {name: spec}``); see :mod:`companion.exercises`."""

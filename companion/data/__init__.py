@@ -1,0 +1,26 @@
+"""Data: the event-log schema, MovieLens-100K, the synthetic shop, and sequence tools."""
+from .events import EVENT_COLUMNS, EVENT_TYPES, check_event_log
+from .movielens import (
+    favourite_genre,
+    load_movielens_100k,
+    load_movielens_100k_items,
+)
+from .sequences import (
+    SequenceSplit,
+    batches,
+    leave_one_out,
+    pad_left,
+    reindex_items,
+    sample_negatives,
+    sessionize,
+    temporal_split,
+    user_sequences,
+)
+from .synthetic import SyntheticShop, generate_shop_log
+
+__all__ = [
+    "EVENT_COLUMNS", "EVENT_TYPES", "SequenceSplit", "SyntheticShop", "batches", "check_event_log",
+    "favourite_genre", "generate_shop_log", "leave_one_out", "load_movielens_100k",
+    "load_movielens_100k_items", "pad_left", "reindex_items", "sample_negatives", "sessionize",
+    "temporal_split", "user_sequences",
+]

@@ -1,0 +1,254 @@
+"""From an event log to model inputs: chronological sequences, sessions, item ids,
+padded windows, splits, negatives and batches. Framework-neutral (NumPy + pandas)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .events import check_event_log
+
+__all__ = [
+    "SequenceSplit",
+    "batches",
+    "leave_one_out",
+    "pad_left",
+    "reindex_items",
+    "sample_negatives",
+    "sessionize",
+    "temporal_split",
+    "user_sequences",
+]
+
+_NEEDED = ("user_id", "item_id", "timestamp")
+
+
+def _check(df: pd.DataFrame, cols=_NEEDED) -> pd.DataFrame:
+    return check_event_log(df, required=cols)
+
+
+def chronological(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by user, then time; ties keep the log's order (a stable sort, as RecBole)."""
+    _check(df)
+    return df.sort_values(["user_id", "timestamp"], kind="stable")
+
+
+def user_sequences(df: pd.DataFrame, column: str = "item_id") -> pd.Series:
+    """Each user's ``column`` values in time order, as a Series of int64 arrays indexed by user."""
+    _check(df, _NEEDED + ((column,) if column not in _NEEDED else ()))
+    d = chronological(df)
+    return d.groupby("user_id", sort=True)[column].agg(lambda s: s.to_numpy())
+
+
+def sessionize(df: pd.DataFrame, gap: float = 30 * 60) -> pd.DataFrame:
+    """Add a ``session`` column: a new session starts after ``gap`` seconds of inactivity.
+
+    Session numbers are global, consecutive and ordered by (user, time). Returns a copy
+    sorted chronologically. ``timestamp`` must be in seconds (or datetime).
+    """
+    if not np.isfinite(gap) or gap <= 0:
+        raise ValueError(f"gap must be a positive number of seconds, got {gap}")
+    d = chronological(df).copy()
+    ts = d["timestamp"]
+    if pd.api.types.is_datetime64_any_dtype(ts):
+        ts = ts.astype("int64") / 1e9
+    ts = ts.to_numpy(dtype=float)
+    users = d["user_id"].to_numpy()
+    new = np.ones(len(d), dtype=bool)
+    new[1:] = (users[1:] != users[:-1]) | (np.diff(ts) > gap)
+    d["session"] = np.cumsum(new) - 1
+    return d
+
+
+def reindex_items(items, *, known=None) -> tuple[np.ndarray, np.ndarray]:
+    """Map item ids to 1..n (sorted order); 0 is reserved for padding.
+
+    Returns ``(new_ids, item_ids)`` where ``item_ids[k]`` is the original id of new id ``k``
+    (``item_ids[0] = 0``, the padding slot). ``known`` fixes the vocabulary (e.g. all items
+    of a catalogue); an id outside it raises ``ValueError``.
+    """
+    items = np.asarray(items)
+    vocab = np.unique(items if known is None else np.asarray(known))
+    pos = np.searchsorted(vocab, items)
+    pos_c = np.minimum(pos, len(vocab) - 1)
+    bad = (pos >= len(vocab)) | (vocab[pos_c] != items)
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} item id(s) not in the vocabulary, e.g. {items[bad][:5].tolist()}")
+    item_ids = np.concatenate([[0], vocab]).astype(vocab.dtype if vocab.dtype.kind in "iu" else object)
+    return (pos_c + 1).astype(np.int64), item_ids
+
+
+def pad_left(seqs, max_len: int, pad: int = 0) -> np.ndarray:
+    """Stack sequences into an ``(n, max_len)`` int64 array, keeping the last ``max_len``
+    items of each and padding on the left with ``pad``."""
+    if not isinstance(max_len, (int, np.integer)) or max_len < 1:
+        raise ValueError(f"max_len must be a positive int, got {max_len!r}")
+    seqs = list(seqs)
+    out = np.full((len(seqs), max_len), pad, dtype=np.int64)
+    for i, s in enumerate(seqs):
+        s = np.asarray(s)
+        if s.ndim != 1:
+            raise ValueError(f"sequence {i} is not one-dimensional (shape {s.shape})")
+        if len(s) and not np.issubdtype(s.dtype, np.integer):
+            raise ValueError(f"sequence {i} has non-integer ids (dtype {s.dtype}); reindex items first")
+        if len(s):
+            s = s[-max_len:]
+            out[i, max_len - len(s):] = s
+    return out
+
+
+@dataclass
+class SequenceSplit:
+    """Chronological leave-one-out split of per-user item sequences (ids reindexed, 0 = padding).
+
+    For each user with sequence ``s``: training uses ``s[:-2]``; validation predicts ``s[-2]``
+    from ``s[:-2]``; test predicts ``s[-1]`` from ``s[:-1]`` (RecBole's ``LS: valid_and_test``).
+    """
+
+    sequences: list
+    users: np.ndarray
+    item_ids: np.ndarray
+    dropped_users: int = 0
+    name: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_items(self) -> int:
+        """Columns of a score matrix: every item plus the padding column 0."""
+        return len(self.item_ids)
+
+    @property
+    def n_users(self) -> int:
+        return len(self.sequences)
+
+    @property
+    def train(self) -> list:
+        return [s[:-2] for s in self.sequences]
+
+    @property
+    def valid_inputs(self) -> list:
+        return [s[:-2] for s in self.sequences]
+
+    @property
+    def valid_targets(self) -> np.ndarray:
+        return np.array([s[-2] for s in self.sequences], dtype=np.int64)
+
+    @property
+    def test_inputs(self) -> list:
+        return [s[:-1] for s in self.sequences]
+
+    @property
+    def test_targets(self) -> np.ndarray:
+        return np.array([s[-1] for s in self.sequences], dtype=np.int64)
+
+    def inputs(self, part: str) -> list:
+        return {"valid": self.valid_inputs, "test": self.test_inputs}[_part(part)]
+
+    def targets(self, part: str) -> np.ndarray:
+        return {"valid": self.valid_targets, "test": self.test_targets}[_part(part)]
+
+    def seen(self, part: str) -> list:
+        """Items each user interacted with before the ``part`` target (for ``exclude=``)."""
+        return self.inputs(part)
+
+    def describe(self) -> dict:
+        lengths = np.array([len(s) for s in self.sequences])
+        return {"users": self.n_users, "items": self.n_items - 1, "interactions": int(lengths.sum()),
+                "mean_length": round(float(lengths.mean()), 1), "train_targets": int((lengths - 3).clip(0).sum())}
+
+
+def _part(part: str) -> str:
+    if part not in ("valid", "test"):
+        raise ValueError(f"part must be 'valid' or 'test', got {part!r}")
+    return part
+
+
+def leave_one_out(df: pd.DataFrame, *, min_length: int = 3, drop_short: bool = False,
+                  name: str = "") -> SequenceSplit:
+    """Chronological leave-one-out split of an event log (every row is an interaction).
+
+    Users with fewer than ``min_length`` (>= 3) interactions cannot give a training, a
+    validation and a test item: by default they raise ``ValueError``; with
+    ``drop_short=True`` they are removed and counted in ``split.dropped_users``.
+    """
+    if min_length < 3:
+        raise ValueError("min_length must be at least 3 (train, validation and test items)")
+    d = chronological(df)
+    new_ids, item_ids = reindex_items(d["item_id"].to_numpy())
+    users = d["user_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+    bounds = np.r_[starts, len(d)]
+    seqs = [new_ids[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    uids = users[starts]
+    lengths = np.diff(bounds)
+    short = lengths < min_length
+    if short.any():
+        if not drop_short:
+            raise ValueError(
+                f"{int(short.sum())} user(s) have fewer than {min_length} interactions "
+                f"(e.g. user {uids[short][:5].tolist()}); filter them or pass drop_short=True"
+            )
+        seqs = [s for s, k in zip(seqs, short) if not k]
+        uids = uids[~short]
+    return SequenceSplit(sequences=seqs, users=uids, item_ids=item_ids,
+                         dropped_users=int(short.sum()), name=name)
+
+
+def temporal_split(df: pd.DataFrame, cutoff=None, *, quantile: float = 0.8):
+    """Global temporal split: rows before ``cutoff`` train, the rest test.
+
+    Without ``cutoff``, it is the ``quantile`` of the timestamps. Returns ``(train, test, cutoff)``.
+    """
+    _check(df)
+    if cutoff is None:
+        if not 0 < quantile < 1:
+            raise ValueError(f"quantile must be in (0, 1), got {quantile}")
+        cutoff = df["timestamp"].quantile(quantile)
+    before = df["timestamp"] < cutoff
+    if before.all() or not before.any():
+        raise ValueError(f"cutoff {cutoff} leaves one side of the split empty")
+    return df[before], df[~before], cutoff
+
+
+def sample_negatives(n_items: int, targets, n: int = 100, *, seen=None, seed: int = 0) -> np.ndarray:
+    """For each target, ``n`` distinct negative items drawn uniformly from 1..n_items-1,
+    excluding the target and (optionally) the user's ``seen`` items. Shape ``(len(targets), n)``."""
+    targets = np.asarray(targets, dtype=np.int64)
+    if targets.ndim != 1:
+        raise ValueError("targets must be one-dimensional")
+    if ((targets < 1) | (targets >= n_items)).any():
+        raise ValueError(f"targets must lie in 1..{n_items - 1}")
+    rng = np.random.default_rng(seed)
+    out = np.empty((len(targets), n), dtype=np.int64)
+    for i, t in enumerate(targets):
+        banned = {int(t)} | (set(np.asarray(seen[i]).tolist()) if seen is not None else set())
+        if n_items - 1 - len(banned & set(range(1, n_items))) < n:
+            raise ValueError(f"user {i}: fewer than {n} candidate negatives")
+        chosen: list[int] = []
+        while len(chosen) < n:
+            draw = rng.integers(1, n_items, size=2 * n)
+            for x in draw:
+                x = int(x)
+                if x not in banned:
+                    banned.add(x)
+                    chosen.append(x)
+                    if len(chosen) == n:
+                        break
+        out[i] = chosen
+    return out
+
+
+def batches(*arrays, batch_size: int = 256, shuffle: bool = False, seed: int = 0):
+    """Yield aligned mini-batches (tuples of array slices) of equally long arrays."""
+    if not arrays:
+        raise ValueError("give at least one array")
+    n = len(arrays[0])
+    if any(len(a) != n for a in arrays):
+        raise ValueError(f"arrays have different lengths: {[len(a) for a in arrays]}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    for start in range(0, n, batch_size):
+        idx = order[start:start + batch_size]
+        yield tuple(a[idx] for a in arrays)

@@ -1,0 +1,169 @@
+"""Evaluation metrics: ranking (full and sampled) and forecasting. NumPy only.
+
+Ranking metrics follow RecBole's definitions for one relevant item per user. With the
+target's 0-based rank ``r`` among the candidates:
+
+* ``hit@K``  = 1 if r < K
+* ``ndcg@K`` = 1 / log2(r + 2) if r < K
+* ``mrr@K``  = 1 / (r + 1) if r < K
+
+Ties are broken pessimistically: every other item with the same score ranks above the
+target, so a constant scorer gets no credit.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "mae",
+    "mase",
+    "rank_of_target",
+    "ranking_metrics",
+    "rmse",
+    "sampled_ranking_metrics",
+    "smape",
+]
+
+
+def _check_ks(ks) -> tuple:
+    ks = tuple(int(k) for k in (ks if np.iterable(ks) else (ks,)))
+    if not ks or any(k < 1 for k in ks):
+        raise ValueError(f"ks must be positive integers, got {ks}")
+    return ks
+
+
+def _apply_exclude(scores: np.ndarray, exclude) -> np.ndarray:
+    if exclude is None:
+        return scores
+    scores = scores.astype(float, copy=True)
+    if isinstance(exclude, np.ndarray) and exclude.dtype == bool:
+        if exclude.shape != scores.shape:
+            raise ValueError(f"exclude mask has shape {exclude.shape}, scores {scores.shape}")
+        scores[exclude] = -np.inf
+        return scores
+    if len(exclude) != len(scores):
+        raise ValueError(f"exclude has {len(exclude)} rows, scores {len(scores)}")
+    for i, items in enumerate(exclude):
+        items = np.asarray(items, dtype=np.int64)
+        if len(items):
+            scores[i, items] = -np.inf
+    return scores
+
+
+def rank_of_target(scores, targets, exclude=None) -> np.ndarray:
+    """0-based pessimistic rank of each user's target item under full ranking.
+
+    ``scores``: ``(n_users, n_items)``; ``targets``: ``(n_users,)`` column indices.
+    ``exclude``: a boolean mask like ``scores`` or, per user, a list of item indices to
+    remove from the ranking (e.g. items already seen); they get score ``-inf``.
+    """
+    scores = np.asarray(scores)
+    targets = np.asarray(targets)
+    if scores.ndim != 2:
+        raise ValueError(f"scores must be (n_users, n_items), got shape {scores.shape}")
+    if targets.shape != (scores.shape[0],):
+        raise ValueError(f"targets must have shape ({scores.shape[0]},), got {targets.shape}")
+    if not np.issubdtype(targets.dtype, np.integer):
+        raise ValueError(f"targets must be integer item indices, got dtype {targets.dtype}")
+    if ((targets < 0) | (targets >= scores.shape[1])).any():
+        raise ValueError(f"targets must lie in 0..{scores.shape[1] - 1}")
+    if np.isnan(scores).any():
+        raise ValueError(f"scores contain {int(np.isnan(scores).sum())} NaN value(s)")
+    scores = _apply_exclude(scores, exclude)
+    t = scores[np.arange(len(targets)), targets][:, None]
+    # items strictly better, plus ties other than the target itself
+    return (scores > t).sum(1) + (scores == t).sum(1) - 1
+
+
+def _from_ranks(ranks: np.ndarray, ks, reduce: bool) -> dict:
+    out = {}
+    for k in _check_ks(ks):
+        hit = ranks < k
+        vals = {
+            f"hit@{k}": hit.astype(float),
+            f"ndcg@{k}": np.where(hit, 1.0 / np.log2(ranks + 2.0), 0.0),
+            f"mrr@{k}": np.where(hit, 1.0 / (ranks + 1.0), 0.0),
+        }
+        out.update({name: float(v.mean()) if reduce else v for name, v in vals.items()})
+    return out
+
+
+def ranking_metrics(scores, targets, ks=(10,), exclude=None, *, reduce: bool = True) -> dict:
+    """Hit@K, NDCG@K and MRR@K of full ranking, averaged over users.
+
+    Returns ``{"hit@K": ..., "ndcg@K": ..., "mrr@K": ...}`` for every K in ``ks``;
+    with ``reduce=False`` the per-user values (for bootstraps and paired tests).
+    """
+    return _from_ranks(rank_of_target(scores, targets, exclude), ks, reduce)
+
+
+def sampled_ranking_metrics(scores, targets, negatives, ks=(10,), *, reduce: bool = True) -> dict:
+    """The same metrics when the target is ranked only against sampled ``negatives``
+    (``(n_users, n_neg)`` item indices, e.g. from :func:`companion.data.sequences.sample_negatives`)."""
+    scores = np.asarray(scores)
+    targets = np.asarray(targets)
+    negatives = np.asarray(negatives)
+    if negatives.ndim != 2 or negatives.shape[0] != scores.shape[0]:
+        raise ValueError(f"negatives must be (n_users, n_neg), got {negatives.shape}")
+    if (negatives == targets[:, None]).any():
+        raise ValueError("a negative equals its user's target")
+    rows = np.arange(len(targets))
+    t = scores[rows, targets][:, None]
+    neg = scores[rows[:, None], negatives]
+    ranks = (neg > t).sum(1) + (neg == t).sum(1)
+    return _from_ranks(ranks, ks, reduce)
+
+
+# ---------------------------------------------------------------- forecasting
+
+
+def _pair(y_true, y_pred):
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} differ in shape")
+    if y_true.size == 0:
+        raise ValueError("empty forecast")
+    if not (np.isfinite(y_true).all() and np.isfinite(y_pred).all()):
+        raise ValueError("forecasts and actuals must be finite")
+    return y_true, y_pred
+
+
+def mae(y_true, y_pred, axis=None):
+    """Mean absolute error."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return np.mean(np.abs(y_true - y_pred), axis=axis)
+
+
+def rmse(y_true, y_pred, axis=None):
+    """Root mean squared error."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return np.sqrt(np.mean((y_true - y_pred) ** 2, axis=axis))
+
+
+def smape(y_true, y_pred, axis=None):
+    """Symmetric MAPE in percent, as in M4: 200 |y - ŷ| / (|y| + |ŷ|); 0/0 counts as 0."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    den = np.abs(y_true) + np.abs(y_pred)
+    ratio = np.divide(2 * np.abs(y_true - y_pred), den, out=np.zeros_like(den), where=den > 0)
+    return 100 * np.mean(ratio, axis=axis)
+
+
+def seasonal_naive_scale(y_train, m: int = 7) -> float:
+    """In-sample MAE of the seasonal naive forecast (lag ``m``): MASE's denominator."""
+    y_train = np.asarray(y_train, dtype=float)
+    if len(y_train) <= m:
+        raise ValueError(f"need more than m={m} training points, got {len(y_train)}")
+    scale = np.mean(np.abs(y_train[m:] - y_train[:-m]))
+    if scale == 0:
+        raise ValueError("the training series is exactly periodic: MASE's scale is zero")
+    return float(scale)
+
+
+def mase(y_true, y_pred, y_train, m: int = 7, axis=None):
+    """Mean absolute scaled error: MAE divided by the in-sample seasonal-naive MAE.
+
+    Aggregate first, then divide: over several forecast origins, average the absolute
+    errors and divide by the scale, rather than averaging per-origin ratios of different scales.
+    """
+    return mae(y_true, y_pred, axis=axis) / seasonal_naive_scale(y_train, m)
