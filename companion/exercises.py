@@ -55,8 +55,11 @@ def _compare(answer, spec: Expect) -> tuple[bool, str]:
     return ok, "" if ok else "not the expected value"
 
 
-def check(name: str, answer, *, quiet: bool = False) -> bool:
-    """Check ``answer`` for exercise ``name``; print a verdict and return whether it is right."""
+def check(name: str, answer, *, quiet: bool = False):
+    """Check ``answer`` for exercise ``name`` and print *correct* or *not yet* (with a hint).
+
+    With ``quiet=True`` nothing is printed and the verdict is returned as a bool.
+    """
     spec = _spec(name)
     if isinstance(spec, Callable) and not isinstance(spec, Expect):
         ok, msg = spec(answer)
@@ -65,6 +68,7 @@ def check(name: str, answer, *, quiet: bool = False) -> bool:
         ok, msg = _compare(answer, spec)
         if not ok and spec.hint:
             msg = f"{msg}. Hint: {spec.hint}"
-    if not quiet:
-        print(f"{name}: " + ("correct" if ok else f"not yet ({msg})"))
-    return bool(ok)
+    if quiet:
+        return bool(ok)
+    print(f"{name}: " + ("correct" if ok else f"not yet ({msg})"))
+    return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "expected_ranking_metrics",
     "mae",
     "mase",
     "rank_of_target",
@@ -167,3 +168,29 @@ def mase(y_true, y_pred, y_train, m: int = 7, axis=None):
     errors and divide by the scale, rather than averaging per-origin ratios of different scales.
     """
     return mae(y_true, y_pred, axis=axis) / seasonal_naive_scale(y_train, m)
+
+
+def expected_ranking_metrics(probs, ks=(10,), *, reduce: bool = True) -> dict:
+    """Expected Hit@K, NDCG@K, MRR@K of the best possible ranker when the target is drawn
+    from ``probs`` (``(n_users, n_items)``, rows summing to 1): rank items by their true
+    probability; the expectation replaces the one realised target by its distribution.
+
+    This is the ceiling a model can reach on data whose generating process is known.
+    """
+    probs = np.asarray(probs, dtype=float)
+    if probs.ndim != 2:
+        raise ValueError(f"probs must be (n_users, n_items), got shape {probs.shape}")
+    if (probs < 0).any() or not np.allclose(probs.sum(1), 1.0, atol=1e-6):
+        raise ValueError("each row of probs must be a probability distribution (non-negative, sums to 1)")
+    ordered = -np.sort(-probs, axis=1)
+    ranks = np.arange(probs.shape[1])
+    out = {}
+    for k in _check_ks(ks):
+        top = ordered[:, :k]
+        vals = {
+            f"hit@{k}": top.sum(1),
+            f"ndcg@{k}": (top / np.log2(ranks[:k] + 2.0)).sum(1),
+            f"mrr@{k}": (top / (ranks[:k] + 1.0)).sum(1),
+        }
+        out.update({n: float(v.mean()) if reduce else v for n, v in vals.items()})
+    return out

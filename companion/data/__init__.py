@@ -17,6 +17,7 @@ from .sequences import (
     user_sequences,
 )
 from .synthetic import SyntheticShop, generate_shop_log
+from .purchase import PurchaseSessions, generate_purchase_sessions  # noqa: E402
 
 __all__ = [
     "EVENT_COLUMNS", "EVENT_TYPES", "SequenceSplit", "SyntheticShop", "batches", "check_event_log",
@@ -24,3 +25,4 @@ __all__ = [
     "load_movielens_100k_items", "pad_left", "reindex_items", "sample_negatives", "sessionize",
     "temporal_split", "user_sequences",
 ]
+__all__ += ["PurchaseSessions", "generate_purchase_sessions"]

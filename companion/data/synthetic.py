@@ -8,7 +8,7 @@ can be computed. The process, for ``n_users`` users over ``days`` days:
    popularity weight ``w_j`` (log-normal). Each item has ``n_neighbours`` "next items"
    (mostly in its own category) with Dirichlet weights: the transition matrix ``T``.
 2. **Users.** Category preferences ``π_u ~ Dirichlet(α)``, an activity rate ``λ_u``
-   (sessions per day, Gamma), and a cart propensity ``c_u`` (Beta).
+   (sessions per day, a floor plus a Gamma), and a cart propensity ``c_u`` (Beta).
 3. **Sessions.** On day ``d`` user ``u`` starts ``Poisson(λ_u · s_d)`` sessions, where
    ``s_d = weekly[d mod 7] · (1 + trend · d) · promo_d``; sessions of a user are at
    least ``min_gap`` seconds apart (default 2 h, so a 30-min gap recovers them).
@@ -87,6 +87,30 @@ class SyntheticShop:
         pos = self.events.index.get_indexer(rows.index)
         return self.next_item_probs(self.events["user_id"].to_numpy()[pos], self._prev_item[pos])
 
+    def oracle_scores(self, split, part: str = "test") -> np.ndarray:
+        """True probabilities of each split user's ``part`` target, ``(n_users, split.n_items)``,
+        columns in the split's item order (padding and items absent from the split get 0,
+        then rows are renormalised). ``split`` must be ``leave_one_out(shop.views())``."""
+        from .sequences import chronological
+
+        offset = {"test": 1, "valid": 2}.get(part)
+        if offset is None:
+            raise ValueError(f"part must be 'valid' or 'test', got {part!r}")
+        views = chronological(self.views())
+        rows = views.groupby("user_id", sort=True).nth(-offset)
+        if not np.array_equal(rows["user_id"].to_numpy(), np.asarray(split.users)):
+            raise ValueError("split does not come from leave_one_out(shop.views())")
+        probs = self.true_next_item_probs(rows)[:, np.asarray(split.item_ids, dtype=np.int64)]
+        probs[:, 0] = 0.0
+        return probs / probs.sum(1, keepdims=True)
+
+    def best_achievable(self, split, part: str = "test", ks=(10,)) -> dict:
+        """Expected Hit/NDCG/MRR@K of ranking by the true next-item distribution: the ceiling
+        for any model on this split (see :func:`companion.metrics.expected_ranking_metrics`)."""
+        from ..metrics import expected_ranking_metrics
+
+        return expected_ranking_metrics(self.oracle_scores(split, part), ks=ks)
+
     def daily_counts(self, event: str = "buy") -> pd.Series:
         """Number of ``event`` rows per calendar day (UTC), days without events included as 0."""
         _check_event(event)
@@ -137,8 +161,8 @@ def generate_shop_log(
     start: str = "2026-01-05",
     sessions_per_day: float = 0.25,
     continue_prob: float = 0.8,
-    stickiness: float = 0.7,
-    n_neighbours: int = 5,
+    stickiness: float = 0.5,
+    n_neighbours: int = 8,
     taste_concentration: float = 0.3,
     weekly=(0.9, 0.85, 0.85, 0.9, 1.1, 1.3, 1.1),
     trend: float = 0.002,
@@ -190,7 +214,7 @@ def generate_shop_log(
 
     # 2. users
     pref = rng.dirichlet(np.full(n_categories, taste_concentration), size=n_users)
-    activity = rng.gamma(2.0, sessions_per_day / 2.0, size=n_users)
+    activity = sessions_per_day * (0.2 + 0.8 * rng.gamma(2.0, 0.5, size=n_users))  # mean sessions_per_day
     cart_prob = rng.beta(2.0, 14.0, size=n_users)
     taste = np.zeros((n_users, n_items + 1))
     taste[:, 1:] = pref[:, category] * weight

@@ -6,3 +6,8 @@ Import :mod:`companion` first so TensorFlow starts quietly.
 import companion as _companion  # noqa: F401  (sets the TensorFlow environment before keras loads)
 
 from .training import History, fit  # noqa: F401,E402
+from .next_item import evaluate_next_item, fit_next_item, score_next_item, user_vectors  # noqa: F401,E402
+from .recommenders import GRU4Rec, LSTM4Rec  # noqa: F401,E402
+from .classifiers import PurchaseLSTM  # noqa: F401,E402
+from .attention import mha_from_torch  # noqa: F401,E402
+from .sasrec import SASRec, load_torch_weights  # noqa: F401,E402

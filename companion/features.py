@@ -1,0 +1,134 @@
+"""Framework-neutral features and small synthetic tasks used by the essentials and RNN chapters.
+
+* :func:`next_session_purchase`: per-user behavior features up to a time cutoff, labelled by
+  whether the user buys in their first session after the cutoff (a temporal protocol: no feature
+  looks past the cutoff).
+* :func:`split_users`: train/valid/test by user, so no user is on both sides.
+* :func:`lag_task`: a sequence task whose label is the event ``k`` steps before the end, the
+  standard way to make vanishing gradients visible.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .data.events import check_event_log
+
+__all__ = ["FEATURES", "next_session_purchase", "split_users", "lag_task"]
+
+DAY = 86_400
+
+#: Feature columns made by :func:`next_session_purchase`, in order.
+FEATURES = (
+    "log_views", "log_carts", "log_buys", "log_returns", "log_sessions",
+    "cart_rate", "buy_rate", "buys_per_session", "views_per_session",
+    "log_days_since_last", "log_days_since_first", "log_sessions_14d", "log_views_7d",
+    "n_categories", "top_category_share", "last_session_carted",
+)
+
+
+def _features_at(past: pd.DataFrame, cutoff: int) -> pd.DataFrame:
+    """One row per user present in ``past`` (all events before ``cutoff``)."""
+    g = past.groupby("user_id")
+    ev = pd.crosstab(past["user_id"], past["event"])
+    for e in ("view", "cart", "buy", "return"):
+        if e not in ev:
+            ev[e] = 0
+    out = pd.DataFrame(index=ev.index)
+    n_sessions = g["session_id"].nunique()
+    views = past[past["event"] == "view"]
+    out["log_views"] = np.log1p(ev["view"])
+    out["log_carts"] = np.log1p(ev["cart"])
+    out["log_buys"] = np.log1p(ev["buy"])
+    out["log_returns"] = np.log1p(ev["return"])
+    out["log_sessions"] = np.log1p(n_sessions)
+    out["cart_rate"] = ev["cart"] / ev["view"].clip(lower=1)
+    out["buy_rate"] = ev["buy"] / ev["view"].clip(lower=1)
+    out["buys_per_session"] = ev["buy"] / n_sessions
+    out["views_per_session"] = ev["view"] / n_sessions
+    out["log_days_since_last"] = np.log1p((cutoff - g["timestamp"].max()) / DAY)
+    out["log_days_since_first"] = np.log1p((cutoff - g["timestamp"].min()) / DAY)
+    recent14 = past[past["timestamp"] >= cutoff - 14 * DAY].groupby("user_id")["session_id"].nunique()
+    recent7 = views[views["timestamp"] >= cutoff - 7 * DAY].groupby("user_id").size()
+    out["log_sessions_14d"] = np.log1p(recent14.reindex(out.index, fill_value=0))
+    out["log_views_7d"] = np.log1p(recent7.reindex(out.index, fill_value=0))
+    cat = views.groupby("user_id")["category"]
+    out["n_categories"] = cat.nunique().reindex(out.index, fill_value=0)
+    top = views.groupby(["user_id", "category"]).size().groupby("user_id").max()
+    out["top_category_share"] = (top / views.groupby("user_id").size()).reindex(out.index, fill_value=0.0)
+    last_session = g["session_id"].max()
+    carted = past[past["event"] == "cart"].groupby("user_id")["session_id"].max()
+    out["last_session_carted"] = (carted.reindex(out.index) == last_session).astype(float)
+    return out.astype(float)
+
+
+def next_session_purchase(events: pd.DataFrame, cutoffs=None, *, min_history_days: float = 14) -> pd.DataFrame:
+    """Examples for "will the user buy in their next session?".
+
+    For every cutoff time (Unix seconds; default: every 7 days from ``min_history_days`` after the
+    first event to 7 days before the last) and every user with at least one event before it and a
+    session starting after it: the features of :data:`FEATURES` computed from the events strictly
+    before the cutoff, and ``label`` = 1 if that next session contains a ``buy``.
+
+    Sessions are taken from the ``session_id`` column. A session that straddles the cutoff is cut:
+    its events before the cutoff count as history, and the next session is the first one *starting*
+    after the cutoff. Users without a later session are left out (``attrs["dropped"]`` counts them).
+    Returns columns ``user_id``, ``cutoff``, the features and ``label``.
+    """
+    check_event_log(events, required=("user_id", "item_id", "event", "timestamp", "session_id", "category"))
+    ts = events["timestamp"].to_numpy()
+    if cutoffs is None:
+        cutoffs = np.arange(ts.min() + min_history_days * DAY, ts.max() - 7 * DAY, 7 * DAY)
+    cutoffs = np.asarray(cutoffs, dtype=np.int64)
+    if cutoffs.size == 0:
+        raise ValueError("no cutoff: the log is too short for min_history_days plus one week")
+    start = events.groupby("session_id").agg(user_id=("user_id", "first"), start=("timestamp", "min"))
+    bought = events[events["event"] == "buy"].groupby("session_id").size()
+    start["buy"] = bought.reindex(start.index, fill_value=0).gt(0).astype(int)
+    start = start.sort_values(["user_id", "start"])
+    frames, dropped = [], 0
+    for cutoff in cutoffs:
+        past = events[events["timestamp"] < cutoff]
+        feats = _features_at(past, int(cutoff))
+        nxt = start[start["start"] >= cutoff].groupby("user_id").first()
+        label = nxt["buy"].reindex(feats.index)
+        dropped += int(label.isna().sum())
+        keep = label.notna()
+        f = feats[keep].copy()
+        f["label"] = label[keep].astype(int)
+        f.insert(0, "cutoff", int(cutoff))
+        frames.append(f.reset_index())
+    out = pd.concat(frames, ignore_index=True)
+    out = out[["user_id", "cutoff", *FEATURES, "label"]]
+    out.attrs["dropped"] = dropped
+    return out
+
+
+def split_users(df: pd.DataFrame, fractions=(0.6, 0.2, 0.2), seed: int = 0):
+    """Split the rows of ``df`` into train/valid/test by ``user_id`` (each user on one side only)."""
+    fractions = np.asarray(fractions, dtype=float)
+    if fractions.shape != (3,) or (fractions < 0).any() or not np.isclose(fractions.sum(), 1.0):
+        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions.tolist()}")
+    users = np.sort(df["user_id"].unique())
+    rng = np.random.default_rng(seed)
+    users = rng.permutation(users)
+    n_train = int(round(fractions[0] * len(users)))
+    n_valid = int(round(fractions[1] * len(users)))
+    groups = users[:n_train], users[n_train:n_train + n_valid], users[n_train + n_valid:]
+    return tuple(df[df["user_id"].isin(g)].reset_index(drop=True) for g in groups)
+
+
+def lag_task(n: int, length: int, k: int, *, n_symbols: int = 4, seed: int = 0):
+    """A sequence task that needs memory ``k`` steps back.
+
+    Each sequence is ``length`` one-hot symbols drawn uniformly from ``n_symbols``; the label is
+    the symbol at position ``length - k`` (so ``k = 1`` is the last input, an easy task, and large
+    ``k`` means the information has to survive ``k - 1`` updates). Chance accuracy is
+    ``1 / n_symbols``. Returns ``x`` float32 (n, length, n_symbols) and ``y`` int64 (n,).
+    """
+    if not 1 <= k <= length:
+        raise ValueError(f"k must be in [1, length={length}], got {k}")
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, n_symbols, size=(n, length))
+    x = np.eye(n_symbols, dtype=np.float32)[s]
+    return x, s[:, length - k].astype(np.int64)

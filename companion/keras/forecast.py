@@ -1,0 +1,64 @@
+"""LSTM forecaster (Keras 3): the mirror of :mod:`companion.torch.forecast`.
+
+Same network (LSTM over the past window, its last hidden state concatenated with the extra
+inputs, one Dense layer to the ``horizon`` outputs), same loss, optimiser, batch size and
+early stopping, trained with :func:`companion.keras.training.fit`. Weights initialise
+differently in the two frameworks (Keras: Glorot-uniform kernels, orthogonal recurrent
+kernel, unit forget-gate bias; PyTorch: uniform ±1/√H everywhere), so the two agree in
+accuracy, not digit for digit; :func:`copy_forecast_weights` shows that with the *same*
+weights they compute the same function.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import companion as _companion  # noqa: F401  (quiet TensorFlow start-up)
+import keras
+
+from ..forecasting import WindowedNeuralForecaster, Windows
+from .rnn import copy_lstm_weights
+from .training import fit
+
+__all__ = ["LSTMForecastNet", "LSTMForecaster", "copy_forecast_weights"]
+
+
+def LSTMForecastNet(lookback: int, n_features: int, n_extra: int, hidden: int, horizon: int) -> keras.Model:
+    """``[past (B, L, F), extra (B, E)]`` → LSTM → last hidden state ⊕ extra → Dense → (B, horizon)."""
+    past = keras.Input((lookback, n_features), name="past")
+    extra = keras.Input((n_extra,), name="extra")
+    h = keras.layers.LSTM(hidden, name="lstm")(past)
+    out = keras.layers.Dense(horizon, name="head")(keras.layers.Concatenate()([h, extra]))
+    return keras.Model([past, extra], out, name="lstm_forecaster")
+
+
+def copy_forecast_weights(torch_net, keras_net) -> None:
+    """Copy a :class:`companion.torch.forecast.LSTMForecastNet` into the Keras network."""
+    copy_lstm_weights(torch_net.lstm, keras_net.get_layer("lstm"))
+    w = torch_net.head.weight.detach().cpu().numpy()
+    b = torch_net.head.bias.detach().cpu().numpy()
+    keras_net.get_layer("head").set_weights([w.T, b])
+
+
+class LSTMForecaster(WindowedNeuralForecaster):
+    """Direct ``horizon``-step LSTM forecaster, Keras 3 (same protocol as the PyTorch one)."""
+
+    name = "LSTM (Keras)"
+
+    def _train(self, train: Windows, valid: Windows):
+        keras.utils.set_random_seed(self.seed)
+        self.net_ = LSTMForecastNet(self.lookback, train.past.shape[2], train.extra.shape[1], self.hidden,
+                                    self.horizon)
+        self.net_.compile(optimizer=keras.optimizers.Adam(self.lr), loss="mse")
+        x = [train.past.astype("float32"), train.extra.astype("float32")]
+        xv = [valid.past.astype("float32"), valid.extra.astype("float32")]
+        yv = valid.target.astype("float32")
+
+        def evaluate(model):
+            pred = np.asarray(model(xv, training=False))
+            return float(np.mean((pred - yv) ** 2))
+
+        return fit(self.net_, x, train.target.astype("float32"), evaluate=evaluate, epochs=self.epochs,
+                   batch_size=self.batch_size, patience=self.patience, mode="min", shuffle=True)
+
+    def _predict(self, past: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        return np.asarray(self.net_([past, extra], training=False))

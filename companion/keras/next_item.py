@@ -1,0 +1,113 @@
+"""The next-item training and evaluation harness (Keras 3). Mirrors
+:mod:`companion.torch.next_item`: same functions, same arguments, same protocol.
+
+A causal Keras model (``model.causal = True``) maps ``(B, L)`` left-padded ids to
+``(B, L, n_items)`` logits and is trained on :func:`companion.next_item.causal_windows`
+with a loss over every non-padding position at once; other models map ``(B, L)`` to
+``(B, n_items)`` and are trained on materialised prefixes. Column 0 (padding) is left
+out of the softmax and scores ``-inf`` at evaluation.
+"""
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from ..data.sequences import pad_left
+from ..next_item import causal_windows, evaluate_scores, mask_padding, prefix_examples
+from ..training_history import History
+from .training import fit
+
+__all__ = ["fit_next_item", "evaluate_next_item", "score_next_item", "user_vectors", "next_item_loss"]
+
+
+def next_item_loss(y_true, y_pred):
+    """Mean cross-entropy over all items (column 0 excluded) at every position with a
+    target (``y_true > 0``); works for ``(B, L)`` and ``(B,)`` targets."""
+    y = ops.cast(y_true, "int32")
+    logp = ops.log_softmax(y_pred[..., 1:], axis=-1)
+    idx = ops.expand_dims(ops.maximum(y - 1, 0), -1)
+    nll = -ops.squeeze(ops.take_along_axis(logp, idx, axis=-1), -1)
+    keep = ops.cast(y > 0, nll.dtype)
+    return ops.sum(nll * keep) / ops.maximum(ops.sum(keep), 1.0)
+
+
+def fit_next_item(
+    model: keras.Model,
+    split,
+    *,
+    max_len: int = 50,
+    epochs: int = 30,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    patience: int | None = 5,
+    clip_grad_norm: float | None = None,
+    device=None,
+    progress: bool = False,
+    eval_every: int = 1,
+    seed: int = 0,
+) -> History:
+    """Compile ``model`` with Adam and :func:`next_item_loss`, train it on ``split.train``,
+    early-stop on validation NDCG@10 and restore the best epoch's weights.
+
+    ``device`` is accepted for symmetry with PyTorch and ignored (Keras places ops
+    itself); ``seed`` seeds Keras' shuffling.
+    """
+    if eval_every < 1:
+        raise ValueError(f"eval_every must be >= 1, got {eval_every}")
+    keras.utils.set_random_seed(seed)
+    if getattr(model, "causal", False):
+        x, y = causal_windows(split.train, max_len)
+    else:
+        x, y = prefix_examples(split.train, max_len)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, clipnorm=clip_grad_norm),
+                  loss=next_item_loss)
+    epoch = [0]
+
+    def evaluate(m):
+        epoch[0] += 1
+        if epoch[0] % eval_every:
+            return -math.inf
+        return evaluate_next_item(m, split, "valid", max_len=max_len)["ndcg@10"]
+
+    hist = fit(model, x, y, evaluate=evaluate, epochs=epochs, batch_size=batch_size,
+               patience=patience, mode="max", shuffle=True, progress=progress)
+    hist.valid = [math.nan if v == -math.inf else v for v in hist.valid]
+    return hist
+
+
+def _last_outputs(model, inputs, max_len: int, batch_size: int, encode: bool) -> np.ndarray:
+    x = pad_left(inputs, max_len)
+    out = []
+    for start in range(0, len(x), batch_size):
+        xb = x[start:start + batch_size]
+        o = model.encode(xb, training=False) if encode else model(xb, training=False)
+        o = ops.convert_to_numpy(o)
+        if o.ndim == 3:
+            o = o[:, -1]
+        out.append(o)
+    return np.concatenate(out).astype(np.float64)
+
+
+def score_next_item(model, inputs, max_len: int = 50, *, batch_size: int = 256) -> np.ndarray:
+    """Scores ``(n, n_items)`` of every item as the next one; padding column ``-inf``.
+    Fitted baselines (``.score``) are accepted too."""
+    if not isinstance(model, keras.Model) and hasattr(model, "score"):
+        return mask_padding(np.asarray(model.score(inputs), dtype=np.float64).copy())
+    return mask_padding(_last_outputs(model, inputs, max_len, batch_size, encode=False))
+
+
+def user_vectors(model, inputs, max_len: int = 50, *, batch_size: int = 256) -> np.ndarray:
+    """``model.encode`` at the last position (GRU4Rec: the final hidden state)."""
+    if not hasattr(model, "encode"):
+        raise TypeError(f"{type(model).__name__} has no encode() method")
+    return _last_outputs(model, inputs, max_len, batch_size, encode=True)
+
+
+def evaluate_next_item(model, split, part: str = "test", *, max_len: int = 50, ks=(10,),
+                       exclude_seen: bool = False) -> dict:
+    """Full-ranking ``{"hit@K", "ndcg@K", "mrr@K"}`` on the ``part`` targets."""
+    scores = score_next_item(model, split.inputs(part), max_len)
+    return evaluate_scores(scores, split, part, ks=ks, exclude_seen=exclude_seen)

@@ -1,0 +1,112 @@
+"""Framework-neutral parts of the next-item harness (NumPy only).
+
+The PyTorch and Keras harnesses (:mod:`companion.torch.next_item`,
+:mod:`companion.keras.next_item`) share these: how training sequences become training
+rows, and how a score matrix becomes Hit/NDCG/MRR on a :class:`SequenceSplit`.
+
+Two kinds of model
+------------------
+* A **causal** model (``model.causal = True``: GRU4Rec, LSTM4Rec, SASRec) maps a
+  ``(B, L)`` array of left-padded item ids (0 = padding) to ``(B, L, n_items)`` logits;
+  position ``t`` predicts the item after position ``t``. One forward pass over a
+  window trains every position at once. :func:`causal_windows` builds the rows.
+* A **non-causal** model (Caser) maps ``(B, L)`` to ``(B, n_items)``: one prediction per
+  row. It is trained on materialised prefixes, as RecBole does (every prefix of each
+  training sequence predicts its next item). :func:`prefix_examples` builds the rows.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .data.sequences import pad_left
+from .metrics import ranking_metrics
+
+__all__ = [
+    "causal_windows",
+    "evaluate_scores",
+    "evaluate_scorer",
+    "prefix_examples",
+    "mask_padding",
+]
+
+
+def causal_windows(seqs, max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training rows for a causal model: ``(inputs, targets)``, both ``(N, max_len)`` int64.
+
+    For a sequence ``s`` the inputs are ``s[:-1]`` and the targets ``s[1:]`` (shifted by
+    one). A sequence with more than ``max_len`` targets is cut, from its end, into
+    consecutive windows of ``max_len`` targets, so every target is used exactly once per
+    epoch; the earliest window is the shortest. Both arrays are left-padded with 0, and a
+    target of 0 means "no target here" (the loss ignores it). Sequences shorter than 2
+    give no target and no row.
+
+    >>> x, y = causal_windows([np.array([1, 2, 3, 4])], max_len=2)
+    >>> x.tolist(), y.tolist()
+    ([[0, 1], [2, 3]], [[0, 2], [3, 4]])
+    """
+    _check_len(max_len)
+    xs, ys = [], []
+    for s in seqs:
+        s = np.asarray(s, dtype=np.int64)
+        x, y = s[:-1], s[1:]
+        for end in range(len(y), 0, -max_len):
+            start = max(0, end - max_len)
+            xs.append(x[start:end])
+            ys.append(y[start:end])
+    if not xs:
+        raise ValueError("no training sequence has two or more items")
+    return pad_left(xs, max_len), pad_left(ys, max_len)
+
+
+def prefix_examples(seqs, max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training rows for a non-causal model: every prefix predicts its next item.
+
+    Returns ``(inputs (N, max_len), targets (N,))``: for each sequence ``s`` and each
+    ``t >= 1``, the last ``max_len`` items of ``s[:t]`` (left-padded) and ``s[t]``.
+    This is RecBole's data augmentation for sequential models.
+
+    >>> x, y = prefix_examples([np.array([5, 6, 7])], max_len=2)
+    >>> x.tolist(), y.tolist()
+    ([[0, 5], [5, 6]], [6, 7])
+    """
+    _check_len(max_len)
+    xs, ys = [], []
+    for s in seqs:
+        s = np.asarray(s, dtype=np.int64)
+        for t in range(1, len(s)):
+            xs.append(s[max(0, t - max_len):t])
+            ys.append(s[t])
+    if not xs:
+        raise ValueError("no training sequence has two or more items")
+    return pad_left(xs, max_len), np.asarray(ys, dtype=np.int64)
+
+
+def mask_padding(scores: np.ndarray) -> np.ndarray:
+    """Set the padding column 0 to ``-inf`` (in place) so it is never ranked; returns ``scores``."""
+    scores[:, 0] = -np.inf
+    return scores
+
+
+def evaluate_scores(scores, split, part: str = "test", *, ks=(10,), exclude_seen: bool = False) -> dict:
+    """Full-ranking Hit/NDCG/MRR@K of a score matrix on ``split``'s ``part`` targets.
+
+    ``exclude_seen=True`` removes every item the user already interacted with before the
+    target from the ranking (RecBole's default does not; on re-consumption data this
+    changes the numbers a lot, see the chapter).
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.shape != (split.n_users, split.n_items):
+        raise ValueError(f"scores must be ({split.n_users}, {split.n_items}), got {scores.shape}")
+    scores = mask_padding(scores.copy())
+    exclude = split.seen(part) if exclude_seen else None
+    return ranking_metrics(scores, split.targets(part), ks=ks, exclude=exclude)
+
+
+def evaluate_scorer(scorer, split, part: str = "test", *, ks=(10,), exclude_seen: bool = False) -> dict:
+    """The same for a fitted baseline (anything with ``.score(inputs) -> (n, n_items)``)."""
+    return evaluate_scores(scorer.score(split.inputs(part)), split, part, ks=ks, exclude_seen=exclude_seen)
+
+
+def _check_len(max_len) -> None:
+    if not isinstance(max_len, (int, np.integer)) or max_len < 1:
+        raise ValueError(f"max_len must be a positive int, got {max_len!r}")

@@ -1,0 +1,67 @@
+"""LSTM forecaster (PyTorch): direct multi-step output, trained with :func:`companion.torch.training.fit`.
+
+Mirrors :mod:`companion.keras.forecast`. The framework-neutral work (``log1p`` + scaling fitted on
+the training part only, windows, validation split, the walk-forward protocol) is in
+:class:`companion.forecasting.WindowedNeuralForecaster`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..forecasting import WindowedNeuralForecaster, Windows
+from .training import fit
+
+__all__ = ["LSTMForecastNet", "LSTMForecaster"]
+
+
+class LSTMForecastNet(nn.Module):
+    """``past`` (B, L, F) → LSTM → last hidden state ⊕ ``extra`` (B, E) → Linear → (B, horizon)."""
+
+    def __init__(self, n_features: int, n_extra: int, hidden: int, horizon: int):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, batch_first=True)
+        self.head = nn.Linear(hidden + n_extra, horizon)
+
+    def forward(self, past: torch.Tensor, extra: torch.Tensor) -> torch.Tensor:
+        _, (h, _) = self.lstm(past)
+        return self.head(torch.cat([h[-1], extra], dim=1))
+
+
+class LSTMForecaster(WindowedNeuralForecaster):
+    """Direct ``horizon``-step LSTM forecaster (see :class:`~companion.forecasting.WindowedNeuralForecaster`
+    for the protocol). Adam, MSE on the scaled values, minibatches shuffled with a seeded generator,
+    early stopping on the validation MSE with the best epoch's weights kept."""
+
+    name = "LSTM (PyTorch)"
+
+    def _train(self, train: Windows, valid: Windows):
+        torch.manual_seed(self.seed)
+        gen = torch.Generator().manual_seed(self.seed)
+        f32 = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
+        past, extra, target = f32(train.past), f32(train.extra), f32(train.target)
+        vp, ve, vt = f32(valid.past), f32(valid.extra), f32(valid.target)
+        self.net_ = LSTMForecastNet(past.shape[2], extra.shape[1], self.hidden, self.horizon)
+        bs = self.batch_size
+
+        def batches():
+            perm = torch.randperm(len(target), generator=gen)
+            for i in range(0, len(perm), bs):
+                j = perm[i:i + bs]
+                yield past[j], extra[j], target[j]
+
+        def loss_fn(model, batch):
+            p, e, t = batch
+            return nn.functional.mse_loss(model(p, e), t)
+
+        def evaluate(model):
+            return nn.functional.mse_loss(model(vp, ve), vt).item()
+
+        return fit(self.net_, batches, loss_fn, evaluate=evaluate, epochs=self.epochs, lr=self.lr,
+                   patience=self.patience, mode="min", device=torch.device("cpu"))
+
+    def _predict(self, past: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        self.net_.eval()
+        with torch.no_grad():
+            return self.net_(torch.as_tensor(past), torch.as_tensor(extra)).numpy()
