@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 
 book: install
 	rm -rf _build/html
-	$(PY) -m jupyter_book build . -W -n --keep-going
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 test: install
 	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL) -q

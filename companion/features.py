@@ -118,17 +118,24 @@ def split_users(df: pd.DataFrame, fractions=(0.6, 0.2, 0.2), seed: int = 0):
     return tuple(df[df["user_id"].isin(g)].reset_index(drop=True) for g in groups)
 
 
-def lag_task(n: int, length: int, k: int, *, n_symbols: int = 4, seed: int = 0):
+def lag_task(n: int, length: int, k: int, *, n_symbols: int = 4, marker: bool = True, seed: int = 0):
     """A sequence task that needs memory ``k`` steps back.
 
-    Each sequence is ``length`` one-hot symbols drawn uniformly from ``n_symbols``; the label is
-    the symbol at position ``length - k`` (so ``k = 1`` is the last input, an easy task, and large
-    ``k`` means the information has to survive ``k - 1`` updates). Chance accuracy is
-    ``1 / n_symbols``. Returns ``x`` float32 (n, length, n_symbols) and ``y`` int64 (n,).
+    Each sequence is ``length`` one-hot symbols (events) drawn uniformly from ``n_symbols``; the
+    label is the symbol at position ``length - k`` (so ``k = 1`` is the last input, an easy task,
+    and large ``k`` means the information has to survive ``k - 1`` updates by other events).
+    With ``marker=True`` an extra input channel is 1 at that position, so the model need not
+    count steps, only remember (as in Hochreiter & Schmidhuber's 1997 experiments). Chance
+    accuracy is ``1 / n_symbols``. Returns ``x`` float32 (n, length, n_symbols + marker) and
+    ``y`` int64 (n,).
     """
     if not 1 <= k <= length:
         raise ValueError(f"k must be in [1, length={length}], got {k}")
     rng = np.random.default_rng(seed)
     s = rng.integers(0, n_symbols, size=(n, length))
     x = np.eye(n_symbols, dtype=np.float32)[s]
+    if marker:
+        flag = np.zeros((n, length, 1), dtype=np.float32)
+        flag[:, length - k] = 1.0
+        x = np.concatenate([x, flag], axis=-1)
     return x, s[:, length - k].astype(np.int64)

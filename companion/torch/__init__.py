@@ -5,3 +5,4 @@ from .recommenders import Caser, GRU4Rec, LSTM4Rec  # noqa: F401,E402
 from .classifiers import PurchaseLSTM  # noqa: F401,E402
 from .attention import MultiHeadAttention, scaled_dot_product_attention, sinusoidal_positions  # noqa: F401,E402
 from .sasrec import SASRec  # noqa: F401,E402
+from .rnn import RecurrentClassifier, ScratchGRU, ScratchLSTM, ScratchRNN  # noqa: F401,E402
