@@ -173,6 +173,11 @@ class SeriesScaler:
 def _quiet_single_thread():
     """statsmodels fits: one BLAS thread (much faster for small matrices on a busy machine) and
     no convergence warnings on stderr (convergence is checked by the caller where it matters)."""
+    # statsmodels adds "always" filters for its warnings when first imported: import it before
+    # entering catch_warnings, or those filters would sit in front of the "ignore" below.
+    import statsmodels.tsa.statespace.sarimax  # noqa: F401
+    import statsmodels.tsa.statespace.structural  # noqa: F401
+
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover

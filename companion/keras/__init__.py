@@ -12,3 +12,4 @@ from .classifiers import PurchaseLSTM  # noqa: F401,E402
 from .attention import mha_from_torch  # noqa: F401,E402
 from .sasrec import SASRec, load_torch_weights  # noqa: F401,E402
 from .rnn import RecurrentClassifier, copy_gru_weights, copy_lstm_weights, gru_from_torch, lstm_from_torch  # noqa: F401,E402
+from .forecast import LSTMForecaster, LSTMForecastNet, copy_forecast_weights  # noqa: F401,E402

@@ -14,8 +14,12 @@ output         ``out_proj.weight`` (E, E) (out, in)          kernel (heads, head
 So a Keras query kernel is ``W_q.T.reshape(E, heads, head_dim)`` and the output kernel is
 ``W_o.T.reshape(heads, head_dim, E)``. Masks are the other difference: Keras's
 ``attention_mask`` is ``True`` where attention is ALLOWED (PyTorch's ``key_padding_mask``
-is ``True`` at PADDING), and a fully masked query row gets uniform weights in Keras
-(it adds a large negative number) where PyTorch gives NaN.
+is ``True`` at PADDING). A query row that may see no key at all (left padding under a causal
+mask) gets NaN from ``torch.nn.MultiheadAttention``, zero weights from
+:func:`companion.torch.attention.scaled_dot_product_attention`, and in Keras 3.15 either
+uniform weights (the default fused path, which adds a large negative number) or zero weights
+(with ``return_attention_scores=True``, the path :class:`companion.keras.SASRec` uses).
+Only padding positions are affected; their outputs are never used.
 """
 from __future__ import annotations
 

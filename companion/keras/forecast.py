@@ -45,20 +45,29 @@ class LSTMForecaster(WindowedNeuralForecaster):
     name = "LSTM (Keras)"
 
     def _train(self, train: Windows, valid: Windows):
-        keras.utils.set_random_seed(self.seed)
-        self.net_ = LSTMForecastNet(self.lookback, train.past.shape[2], train.extra.shape[1], self.hidden,
-                                    self.horizon)
-        self.net_.compile(optimizer=keras.optimizers.Adam(self.lr), loss="mse")
+        shapes = (train.past.shape[2], train.extra.shape[1])
+        if getattr(self, "_shapes", None) == shapes:
+            # retrain from scratch in the same model: its compiled (traced) training step is reused,
+            # which saves seconds of tracing at every refit. (Re-seeding here would force a retrace:
+            # the shuffling stream simply continues, so a run is reproducible as a whole.)
+            self.net_.set_weights(self._init_weights)
+            for v in self.net_.optimizer.variables:
+                v.assign(np.zeros(v.shape, dtype=v.dtype))
+        else:
+            keras.utils.set_random_seed(self.seed)
+            self.net_ = LSTMForecastNet(self.lookback, *shapes, self.hidden, self.horizon)
+            self.net_.compile(optimizer=keras.optimizers.Adam(self.lr), loss="mse")
+            self._shapes, self._init_weights = shapes, self.net_.get_weights()
         x = [train.past.astype("float32"), train.extra.astype("float32")]
         xv = [valid.past.astype("float32"), valid.extra.astype("float32")]
         yv = valid.target.astype("float32")
 
         def evaluate(model):
-            pred = np.asarray(model(xv, training=False))
+            pred = np.asarray(model.predict_on_batch(xv))  # compiled: much faster than an eager call
             return float(np.mean((pred - yv) ** 2))
 
         return fit(self.net_, x, train.target.astype("float32"), evaluate=evaluate, epochs=self.epochs,
                    batch_size=self.batch_size, patience=self.patience, mode="min", shuffle=True)
 
     def _predict(self, past: np.ndarray, extra: np.ndarray) -> np.ndarray:
-        return np.asarray(self.net_([past, extra], training=False))
+        return np.asarray(self.net_.predict_on_batch([past, extra]))

@@ -7,7 +7,7 @@ import time
 from typing import Callable
 
 import keras
-from tqdm.auto import tqdm
+from tqdm import tqdm  # not tqdm.auto: it warns (stderr) in Jupyter when ipywidgets is missing
 
 from ..training_history import History, check_mode
 

@@ -6,3 +6,4 @@ from .classifiers import PurchaseLSTM  # noqa: F401,E402
 from .attention import MultiHeadAttention, scaled_dot_product_attention, sinusoidal_positions  # noqa: F401,E402
 from .sasrec import SASRec  # noqa: F401,E402
 from .rnn import RecurrentClassifier, ScratchGRU, ScratchLSTM, ScratchRNN  # noqa: F401,E402
+from .forecast import LSTMForecaster, LSTMForecastNet  # noqa: F401,E402

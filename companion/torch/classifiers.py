@@ -75,19 +75,36 @@ class PurchaseLSTM(nn.Module):
         if events.shape != categories.shape or events.dim() != 2:
             raise ValueError(f"events and categories must both be (batch, time), got "
                              f"{tuple(events.shape)} and {tuple(categories.shape)}")
+        present = events > 0
+        if (present[:, :-1] & ~present[:, 1:]).any():
+            raise ValueError("sequences must be left-padded: no padding (0) after the first event")
+        # left padding: columns where every row is still padding change nothing; skip them
+        start = int(present.any(0).int().argmax()) if present.any() else events.shape[1]
+        events, categories, present = events[:, start:], categories[:, start:], present[:, start:]
         x = torch.cat([self.event_embedding(events), self.category_embedding(categories)], dim=-1)
         B, L, D = x.shape
+        in_mask = self._mask((B, D), self.dropout, x)  # one mask per sequence, reused at every step
+        if in_mask is not None:
+            x = x * in_mask.unsqueeze(1)
+        rec_mask = self._mask((B, self.hidden), self.recurrent_dropout, x)
+        cell = self.cell
+        # the input part of the gates for all steps at once: (B, L, 4H), gate order i, f, g, o
+        pre = torch.nn.functional.linear(x, cell.weight_ih, cell.bias_ih + cell.bias_hh)
         h = x.new_zeros(B, self.hidden)
         c = x.new_zeros(B, self.hidden)
-        in_mask = self._mask((B, D), self.dropout, x)  # one mask per sequence, reused at every step
-        rec_mask = self._mask((B, self.hidden), self.recurrent_dropout, x)
-        present = (events > 0).unsqueeze(-1)
+        H = self.hidden
+        m = present.unsqueeze(-1).to(x.dtype)
         for t in range(L):
-            xt = x[:, t] if in_mask is None else x[:, t] * in_mask
             h_in = h if rec_mask is None else h * rec_mask
-            h_new, c_new = self.cell(xt, (h_in, c))
-            h = torch.where(present[:, t], h_new, h)  # padded step: carry the state unchanged
-            c = torch.where(present[:, t], c_new, c)
+            gates = pre[:, t] + h_in @ cell.weight_hh.T
+            i, f, o = torch.sigmoid(gates[:, :2 * H]).chunk(2, 1) + (torch.sigmoid(gates[:, 3 * H:]),)
+            g = torch.tanh(gates[:, 2 * H:3 * H])
+            c_new = f * c + i * g
+            h_new = o * torch.tanh(c_new)
+            # padded step: keep the state. With left padding the state before the first event is 0,
+            # so multiplying by the mask is the same as Keras's "carry the state over masked steps".
+            h = h_new * m[:, t]
+            c = c_new * m[:, t]
         return self.head(self.output_dropout(h)).squeeze(-1)
 
 
@@ -97,22 +114,36 @@ def purchase_loss(model: nn.Module, batch) -> torch.Tensor:
     return nn.functional.binary_cross_entropy_with_logits(model(events, categories), y.float())
 
 
-def purchase_batches(events, categories, labels, *, batch_size: int = 128, seed: int = 0):
-    """A zero-argument callable for :func:`companion.torch.training.fit`: a fresh shuffle each epoch
-    (epoch ``e`` uses seed ``seed + e``, so runs repeat exactly)."""
+def purchase_batches(events, categories, labels, *, batch_size: int = 128, pool: int = 8, seed: int = 0):
+    """A zero-argument callable for :func:`companion.torch.training.fit`: one epoch of shuffled batches.
+
+    Length bucketing: each epoch shuffles the rows, sorts each pool of ``pool * batch_size`` rows by
+    prefix length, cuts batches, and shuffles the batch order. Rows of similar length share a batch,
+    so the loop over time (which skips all-padding columns) is short for short prefixes. Epoch ``e``
+    uses seed ``seed + e``, so runs repeat exactly.
+    """
     ev = torch.as_tensor(np.asarray(events), dtype=torch.long)
     ca = torch.as_tensor(np.asarray(categories), dtype=torch.long)
     y = torch.as_tensor(np.asarray(labels), dtype=torch.float32)
     if not (len(ev) == len(ca) == len(y)):
         raise ValueError(f"events, categories and labels differ in length: {len(ev)}, {len(ca)}, {len(y)}")
+    if batch_size < 1 or pool < 1:
+        raise ValueError("batch_size and pool must be >= 1")
+    lengths = (ev > 0).sum(1).numpy()
     epoch = [0]
 
     def make():
-        g = torch.Generator().manual_seed(seed + epoch[0])
+        rng = np.random.default_rng(seed + epoch[0])
         epoch[0] += 1
-        order = torch.randperm(len(y), generator=g)
-        for s in range(0, len(y), batch_size):
-            idx = order[s:s + batch_size]
+        order = rng.permutation(len(y))
+        size = pool * batch_size
+        chunks = []
+        for s in range(0, len(order), size):
+            part = order[s:s + size]
+            part = part[np.argsort(lengths[part], kind="stable")]
+            chunks += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+        for j in rng.permutation(len(chunks)):
+            idx = torch.as_tensor(chunks[j])
             yield ev[idx], ca[idx], y[idx]
 
     return make

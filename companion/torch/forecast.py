@@ -6,6 +6,8 @@ the training part only, windows, validation split, the walk-forward protocol) is
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 from torch import nn
@@ -14,6 +16,18 @@ from ..forecasting import WindowedNeuralForecaster, Windows
 from .training import fit
 
 __all__ = ["LSTMForecastNet", "LSTMForecaster"]
+
+
+@contextmanager
+def _one_thread():
+    """A net this small trains fastest on one CPU thread: with more, OpenMP's spin-waiting
+    costs more than the parallel work saves (100x slower on a busy 2-core machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 class LSTMForecastNet(nn.Module):
@@ -58,10 +72,11 @@ class LSTMForecaster(WindowedNeuralForecaster):
         def evaluate(model):
             return nn.functional.mse_loss(model(vp, ve), vt).item()
 
-        return fit(self.net_, batches, loss_fn, evaluate=evaluate, epochs=self.epochs, lr=self.lr,
-                   patience=self.patience, mode="min", device=torch.device("cpu"))
+        with _one_thread():
+            return fit(self.net_, batches, loss_fn, evaluate=evaluate, epochs=self.epochs, lr=self.lr,
+                       patience=self.patience, mode="min", device=torch.device("cpu"))
 
     def _predict(self, past: np.ndarray, extra: np.ndarray) -> np.ndarray:
         self.net_.eval()
-        with torch.no_grad():
+        with _one_thread(), torch.no_grad():
             return self.net_(torch.as_tensor(past), torch.as_tensor(extra)).numpy()

@@ -8,7 +8,7 @@ import time
 from typing import Callable, Iterable
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # not tqdm.auto: it warns (stderr) in Jupyter when ipywidgets is missing
 
 from ..training_history import History, check_mode
 
