@@ -555,7 +555,7 @@ def walk_forward(forecaster: Forecaster, y, origins, h: int = 7, *, refit_every:
     fc, lo, hi = np.empty((n, h)), np.full((n, h), np.nan), np.full((n, h), np.nan)
     fit_s = pred_s = 0.0
     n_fits = 0
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # not tqdm.auto: it warns on stderr in Jupyter without ipywidgets
 
     for i, o in enumerate(tqdm(origins, disable=not progress, leave=False, desc=name or getattr(forecaster, "name", ""))):
         hist = y[:o].copy()

@@ -265,7 +265,7 @@ def test_torch_lstm_forecaster_deterministic_and_finite():
     f = _tiny(LSTMForecaster).fit(y[:80])
     w = f.net_.head.weight.detach().clone()
     f.update(y)
-    assert np.allclose(f.predict(7), a) is False or True  # weights trained on less data: any forecast
+    assert f.predict(7).shape == (7,)
     assert np.array_equal(f.net_.head.weight.detach(), w)
 
 

@@ -71,6 +71,15 @@ def test_notebook_is_executed_and_installs_from_the_configured_repository(nb):
     assert "FULL_SIZE = False" in "".join("".join(c["source"]) for c in code[:3])
 
 
+def test_every_notebook_starts_with_the_same_setup_cell():
+    first = {nb.name: "".join(next(c for c in _cells(nb) if c["cell_type"] == "code")["source"])
+             for nb in NOTEBOOKS}
+    reference = first.get("01_behavior_data.ipynb", "")
+    setup = reference[: reference.index("FULL_SIZE")] if "FULL_SIZE" in reference else reference
+    different = [name for name, src in first.items() if not src.startswith(setup)]
+    assert not different, f"setup cell differs from chapter 1's in {different}"
+
+
 def test_every_notebook_is_in_the_table_of_contents():
     toc = (ROOT / "_toc.yml").read_text()
     missing = [nb.stem for nb in NOTEBOOKS if f"notebooks/{nb.stem}" not in toc]

@@ -62,7 +62,7 @@ def test_prefix_arrays(small):
 
 
 def test_posterior_matches_empirical_rate():
-    d = generate_purchase_sessions(n_users=20000, seed=11)
+    d = generate_purchase_sessions(n_users=12000, seed=11)
     y = d.prefixes["label"].to_numpy()
     p = d.prefixes["p_true"].to_numpy()
     assert ((p > 0) & (p < 1)).all()
@@ -219,3 +219,22 @@ def test_keras_torch_parity():
     pt = t_proba(tm, ev, ca)
     assert pk.shape == pt.shape == (3,)
     np.testing.assert_allclose(pk, pt, atol=1e-5)
+
+
+def test_exercise_solutions_pass():
+    from companion.exercises import check
+
+    assert check("purchase.recurrent_mask_draws", 32, quiet=True)
+    assert not check("purchase.recurrent_mask_draws", 32 * 12, quiet=True)
+    # exercise 2 by hand: view then cart in category 0, no future steps
+    d = generate_purchase_sessions(n_users=10, seed=0, horizon=0)
+    P = d.params
+    q, s, rho = (np.asarray(P[k]) for k in ("cart_prob", "stay_prob", "buy_prob"))
+    T = np.array([[1 - P["convert_prob"], P["convert_prob"]], [P["drop_prob"], 1 - P["drop_prob"]]])
+    a = np.array([1 - P["prior"][0], P["prior"][0]]) * (1 - q)
+    a = (a @ T) * q * s
+    assert check("purchase.posterior_view_cart", float(a / a.sum() @ rho), quiet=True)
+    assert not check("purchase.posterior_view_cart", 0.5, quiet=True)
+    assert not check("purchase.recency_features", None, quiet=True)
+    assert check("purchase.recency_features", 0.78, quiet=True)
+    assert not check("purchase.recency_features", 0.69, quiet=True)

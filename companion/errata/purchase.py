@@ -13,7 +13,7 @@ CHAPTER = "04_purchase_prediction"
 
 def _bce_positive_only() -> str:
     # With only the y·log(ŷ) term, the constant prediction ŷ = 1 has zero loss on every example.
-    loss_positive_only = -(1 * math.log(1.0) + 0 * math.log(1.0)) / 2  # labels [1, 0], ŷ = 1 for both
+    loss_positive_only = -(1 * math.log(1.0) + 0 * math.log(1.0)) / 2 + 0.0  # labels [1, 0], ŷ = 1 for both
     return (f"L = -(1/n) Σ [y log ŷ + (1 - y) log(1 - ŷ)], one label per session; "
             f"with the positive term alone, predicting ŷ = 1 for labels [1, 0] scores L = {loss_positive_only:.1f}")
 

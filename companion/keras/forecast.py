@@ -51,8 +51,9 @@ class LSTMForecaster(WindowedNeuralForecaster):
             # which saves seconds of tracing at every refit. (Re-seeding here would force a retrace:
             # the shuffling stream simply continues, so a run is reproducible as a whole.)
             self.net_.set_weights(self._init_weights)
-            for v in self.net_.optimizer.variables:
-                v.assign(np.zeros(v.shape, dtype=v.dtype))
+            for v in self.net_.optimizer.variables:  # Adam's step count and moments back to zero
+                if "learning_rate" not in v.name:       # (the learning rate is a variable too: keep it)
+                    v.assign(np.zeros(v.shape, dtype=v.dtype))
         else:
             keras.utils.set_random_seed(self.seed)
             self.net_ = LSTMForecastNet(self.lookback, *shapes, self.hidden, self.horizon)

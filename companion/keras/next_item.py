@@ -10,6 +10,7 @@ out of the softmax and scores ``-inf`` at evaluation.
 from __future__ import annotations
 
 import math
+import time
 
 import keras
 import numpy as np
@@ -64,17 +65,23 @@ def fit_next_item(
         x, y = prefix_examples(split.train, max_len)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, clipnorm=clip_grad_norm),
                   loss=next_item_loss)
-    epoch = [0]
+    epoch, cpu, clock = [0], [], [time.process_time()]
 
     def evaluate(m):
+        now = time.process_time()
+        cpu.append(now - clock[0])
         epoch[0] += 1
-        if epoch[0] % eval_every:
-            return -math.inf
-        return evaluate_next_item(m, split, "valid", max_len=max_len)["ndcg@10"]
+        try:
+            if epoch[0] % eval_every:
+                return -math.inf
+            return evaluate_next_item(m, split, "valid", max_len=max_len)["ndcg@10"]
+        finally:
+            clock[0] = time.process_time()
 
     hist = fit(model, x, y, evaluate=evaluate, epochs=epochs, batch_size=batch_size,
                patience=patience, mode="max", shuffle=True, progress=progress)
     hist.valid = [math.nan if v == -math.inf else v for v in hist.valid]
+    hist.epoch_cpu_seconds = cpu  # training CPU seconds per epoch, validation excluded
     return hist
 
 

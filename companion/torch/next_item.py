@@ -22,6 +22,7 @@ and gets score ``-inf`` at evaluation.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import torch
@@ -74,7 +75,9 @@ def fit_next_item(
     ``batch_size`` counts training rows: windows of up to ``max_len`` targets for a causal
     model, single prefixes for a non-causal one. ``eval_every=k`` computes the validation
     score every k-th epoch only (the others are recorded as NaN); ``patience`` counts
-    epochs. Returns the :class:`History`; the model holds the best epoch's weights.
+    epochs. Returns the :class:`History` (plus ``epoch_cpu_seconds``: the process's CPU time
+    spent training in each epoch, a measure a busy shared machine does not inflate); the
+    model holds the best epoch's weights.
     """
     if eval_every < 1:
         raise ValueError(f"eval_every must be >= 1, got {eval_every}")
@@ -96,18 +99,24 @@ def fit_next_item(
             idx = order[start:start + batch_size]
             yield x_t[idx], y_t[idx]
 
-    epoch = [0]
+    epoch, cpu, clock = [0], [], [time.process_time()]
 
     def evaluate(m):
+        now = time.process_time()  # CPU time of this process: unlike wall time, not inflated by a busy machine
+        cpu.append(now - clock[0])
         epoch[0] += 1
-        if epoch[0] % eval_every:
-            return -math.inf  # not evaluated this epoch: never an improvement
-        return evaluate_next_item(m, split, "valid", max_len=max_len)["ndcg@10"]
+        try:
+            if epoch[0] % eval_every:
+                return -math.inf  # not evaluated this epoch: never an improvement
+            return evaluate_next_item(m, split, "valid", max_len=max_len)["ndcg@10"]
+        finally:
+            clock[0] = time.process_time()
 
     hist = fit(model, batches, next_item_loss, evaluate=evaluate, epochs=epochs, lr=lr,
                weight_decay=weight_decay, clip_grad_norm=clip_grad_norm, patience=patience,
                mode="max", device=device, progress=progress)
     hist.valid = [math.nan if v == -math.inf else v for v in hist.valid]
+    hist.epoch_cpu_seconds = cpu  # training CPU seconds per epoch (all threads), validation excluded
     return hist
 
 
