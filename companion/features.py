@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .data.events import check_event_log
+from .data.sequences import split_by_user
 
 __all__ = ["FEATURES", "next_session_purchase", "split_users", "lag_task"]
 
@@ -105,17 +106,9 @@ def next_session_purchase(events: pd.DataFrame, cutoffs=None, *, min_history_day
 
 
 def split_users(df: pd.DataFrame, fractions=(0.6, 0.2, 0.2), seed: int = 0):
-    """Split the rows of ``df`` into train/valid/test by ``user_id`` (each user on one side only)."""
-    fractions = np.asarray(fractions, dtype=float)
-    if fractions.shape != (3,) or (fractions < 0).any() or not np.isclose(fractions.sum(), 1.0):
-        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions.tolist()}")
-    users = np.sort(df["user_id"].unique())
-    rng = np.random.default_rng(seed)
-    users = rng.permutation(users)
-    n_train = int(round(fractions[0] * len(users)))
-    n_valid = int(round(fractions[1] * len(users)))
-    groups = users[:n_train], users[n_train:n_train + n_valid], users[n_train + n_valid:]
-    return tuple(df[df["user_id"].isin(g)].reset_index(drop=True) for g in groups)
+    """Split the rows of ``df`` into train/valid/test DataFrames by ``user_id`` (each user on one side only)."""
+    masks = split_by_user(df["user_id"].to_numpy(), fractions, seed=seed)
+    return tuple(df[masks[part]].reset_index(drop=True) for part in ("train", "valid", "test"))
 
 
 def lag_task(n: int, length: int, k: int, *, n_symbols: int = 4, marker: bool = True, seed: int = 0):

@@ -13,8 +13,13 @@ target, so a constant scorer gets no credit.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
+    "binary_report",
+    "choose_threshold",
+    "expected_calibration_error",
+    "reliability_table",
     "expected_ranking_metrics",
     "mae",
     "mase",
@@ -194,3 +199,62 @@ def expected_ranking_metrics(probs, ks=(10,), *, reduce: bool = True) -> dict:
         }
         out.update({n: float(v.mean()) if reduce else v for n, v in vals.items()})
     return out
+
+
+# ---------------------------------------------------------------- binary classification
+
+
+def _yp(y, p):
+    y = np.asarray(y, dtype=float).ravel()
+    p = np.asarray(p, dtype=float).ravel()
+    if y.shape != p.shape or len(y) == 0:
+        raise ValueError(f"labels and probabilities must be non-empty and equally long ({y.shape} vs {p.shape})")
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError("labels must be 0 or 1")
+    if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
+        raise ValueError("probabilities must lie in [0, 1] (apply the sigmoid to logits first)")
+    return y, p
+
+
+def reliability_table(y, p, bins: int = 10) -> pd.DataFrame:
+    """Equal-width bins of the predicted probability: count, mean prediction, observed rate."""
+    y, p = _yp(y, p)
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise ValueError(f"bins must be an int >= 1, got {bins!r}")
+    b = np.minimum((p * bins).astype(int), bins - 1)
+    df = pd.DataFrame({"bin": b, "p": p, "y": y})
+    g = df.groupby("bin").agg(count=("y", "size"), mean_pred=("p", "mean"), observed=("y", "mean"))
+    g.index = [f"[{i / bins:.1f}, {(i + 1) / bins:.1f})" for i in g.index]
+    return g
+
+
+def expected_calibration_error(y, p, bins: int = 10) -> float:
+    """ECE: the count-weighted mean of |observed rate − mean prediction| over equal-width bins."""
+    t = reliability_table(y, p, bins)
+    return float((t["count"] * (t["observed"] - t["mean_pred"]).abs()).sum() / t["count"].sum())
+
+
+def choose_threshold(y, p) -> float:
+    """The threshold maximising F1 (predict 1 when ``p >= threshold``); choose it on VALIDATION data."""
+    y, p = _yp(y, p)
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    tp = np.cumsum(ys)
+    k = np.arange(1, len(ys) + 1)
+    f1 = 2 * tp / (k + ys.sum())
+    last = np.r_[ps[1:] != ps[:-1], True]  # only cut between distinct scores
+    i = int(np.argmax(np.where(last, f1, -1)))
+    return float(ps[i])
+
+
+def binary_report(y, p, threshold: float = 0.5, bins: int = 10) -> dict:
+    """ROC-AUC, F1 at ``threshold``, Brier score and ECE of probabilities ``p`` for labels ``y``."""
+    from sklearn.metrics import f1_score, roc_auc_score
+
+    y, p = _yp(y, p)
+    return {
+        "auc": float(roc_auc_score(y, p)),
+        "f1": float(f1_score(y, (p >= threshold).astype(int), zero_division=0)),
+        "brier": float(np.mean((p - y) ** 2)),
+        "ece": expected_calibration_error(y, p, bins),
+    }

@@ -4,14 +4,9 @@ import pandas as pd
 import pytest
 
 from companion.data import check_event_log, sessionize
-from companion.data.purchase import (
-    binary_report,
-    choose_threshold,
-    expected_calibration_error,
-    generate_purchase_sessions,
-    reliability_table,
-    split_by_user,
-)
+from companion.data import split_by_user
+from companion.data.purchase import generate_purchase_sessions
+from companion.metrics import binary_report, choose_threshold, expected_calibration_error, reliability_table
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from .sequences import (
     reindex_items,
     sample_negatives,
     sessionize,
+    split_by_user,
     temporal_split,
     user_sequences,
 )
@@ -23,6 +24,6 @@ __all__ = [
     "EVENT_COLUMNS", "EVENT_TYPES", "SequenceSplit", "SyntheticShop", "batches", "check_event_log",
     "favourite_genre", "generate_shop_log", "leave_one_out", "load_movielens_100k",
     "load_movielens_100k_items", "pad_left", "reindex_items", "sample_negatives", "sessionize",
-    "temporal_split", "user_sequences",
+    "split_by_user", "temporal_split", "user_sequences",
 ]
 __all__ += ["PurchaseSessions", "generate_purchase_sessions"]

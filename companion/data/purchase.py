@@ -42,17 +42,13 @@ import numpy as np
 import pandas as pd
 
 from .events import EVENT_TYPES, check_event_log
-from .sequences import pad_left
+from .sequences import pad_left, split_by_user
 
 __all__ = [
     "BROWSE_EVENTS",
     "PurchaseSessions",
-    "binary_report",
-    "choose_threshold",
-    "expected_calibration_error",
     "generate_purchase_sessions",
     "purchase_posterior",
-    "reliability_table",
     "split_by_user",
 ]
 
@@ -424,80 +420,3 @@ def generate_purchase_sessions(
     ev_a, ca_a = data.arrays()
     data.prefixes["p_true"] = data.posterior(ev_a, ca_a)
     return data
-
-
-# ----------------------------------------------------------------------------- splits and metrics
-def split_by_user(users, fractions=(0.7, 0.15, 0.15), seed: int = 0) -> dict:
-    """Boolean masks ``{"train", "valid", "test"}`` over rows, assigning whole users to one part.
-
-    Users are shuffled with ``seed`` and cut by the fractions (which must sum to 1), so no user's
-    sessions appear in two parts.
-    """
-    users = np.asarray(users)
-    if users.ndim != 1 or len(users) == 0:
-        raise ValueError("users must be a non-empty 1-d array of user ids")
-    f = np.asarray(fractions, dtype=float)
-    if f.shape != (3,) or (f <= 0).any() or abs(f.sum() - 1) > 1e-9:
-        raise ValueError(f"fractions must be three positive numbers summing to 1, got {fractions!r}")
-    uniq = np.unique(users)
-    if len(uniq) < 3:
-        raise ValueError(f"need at least 3 users to split, got {len(uniq)}")
-    perm = np.random.default_rng(seed).permutation(uniq)
-    cut = np.round(np.cumsum(f)[:2] * len(uniq)).astype(int)
-    parts = np.split(perm, cut)
-    return {name: np.isin(users, p) for name, p in zip(("train", "valid", "test"), parts)}
-
-
-def _yp(y, p):
-    y = np.asarray(y, dtype=float).ravel()
-    p = np.asarray(p, dtype=float).ravel()
-    if y.shape != p.shape or len(y) == 0:
-        raise ValueError(f"labels and probabilities must be non-empty and equally long ({y.shape} vs {p.shape})")
-    if not np.isin(y, (0.0, 1.0)).all():
-        raise ValueError("labels must be 0 or 1")
-    if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
-        raise ValueError("probabilities must lie in [0, 1] (apply the sigmoid to logits first)")
-    return y, p
-
-
-def reliability_table(y, p, bins: int = 10) -> pd.DataFrame:
-    """Equal-width bins of the predicted probability: count, mean prediction, observed rate."""
-    y, p = _yp(y, p)
-    bins = _int("bins", bins)
-    b = np.minimum((p * bins).astype(int), bins - 1)
-    df = pd.DataFrame({"bin": b, "p": p, "y": y})
-    g = df.groupby("bin").agg(count=("y", "size"), mean_pred=("p", "mean"), observed=("y", "mean"))
-    g.index = [f"[{i / bins:.1f}, {(i + 1) / bins:.1f})" for i in g.index]
-    return g
-
-
-def expected_calibration_error(y, p, bins: int = 10) -> float:
-    """ECE: the count-weighted mean of |observed rate − mean prediction| over equal-width bins."""
-    t = reliability_table(y, p, bins)
-    return float((t["count"] * (t["observed"] - t["mean_pred"]).abs()).sum() / t["count"].sum())
-
-
-def choose_threshold(y, p) -> float:
-    """The threshold maximising F1 (predict 1 when ``p >= threshold``); choose it on VALIDATION data."""
-    y, p = _yp(y, p)
-    order = np.argsort(-p, kind="stable")
-    ps, ys = p[order], y[order]
-    tp = np.cumsum(ys)
-    k = np.arange(1, len(ys) + 1)
-    f1 = 2 * tp / (k + ys.sum())
-    last = np.r_[ps[1:] != ps[:-1], True]  # only cut between distinct scores
-    i = int(np.argmax(np.where(last, f1, -1)))
-    return float(ps[i])
-
-
-def binary_report(y, p, threshold: float = 0.5, bins: int = 10) -> dict:
-    """ROC-AUC, F1 at ``threshold``, Brier score and ECE of probabilities ``p`` for labels ``y``."""
-    from sklearn.metrics import f1_score, roc_auc_score
-
-    y, p = _yp(y, p)
-    return {
-        "auc": float(roc_auc_score(y, p)),
-        "f1": float(f1_score(y, (p >= threshold).astype(int), zero_division=0)),
-        "brier": float(np.mean((p - y) ** 2)),
-        "ece": expected_calibration_error(y, p, bins),
-    }

@@ -17,6 +17,7 @@ __all__ = [
     "reindex_items",
     "sample_negatives",
     "sessionize",
+    "split_by_user",
     "temporal_split",
     "user_sequences",
 ]
@@ -252,3 +253,24 @@ def batches(*arrays, batch_size: int = 256, shuffle: bool = False, seed: int = 0
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
         yield tuple(a[idx] for a in arrays)
+
+
+def split_by_user(users, fractions=(0.7, 0.15, 0.15), seed: int = 0) -> dict:
+    """Boolean masks ``{"train", "valid", "test"}`` over rows, assigning whole users to one part.
+
+    Users are shuffled with ``seed`` and cut by the fractions (which must sum to 1), so no user's
+    sessions appear in two parts.
+    """
+    users = np.asarray(users)
+    if users.ndim != 1 or len(users) == 0:
+        raise ValueError("users must be a non-empty 1-d array of user ids")
+    f = np.asarray(fractions, dtype=float)
+    if f.shape != (3,) or (f <= 0).any() or abs(f.sum() - 1) > 1e-9:
+        raise ValueError(f"fractions must be three positive numbers summing to 1, got {fractions!r}")
+    uniq = np.unique(users)
+    if len(uniq) < 3:
+        raise ValueError(f"need at least 3 users to split, got {len(uniq)}")
+    perm = np.random.default_rng(seed).permutation(uniq)
+    cut = np.round(np.cumsum(f)[:2] * len(uniq)).astype(int)
+    parts = np.split(perm, cut)
+    return {name: np.isin(users, p) for name, p in zip(("train", "valid", "test"), parts)}
