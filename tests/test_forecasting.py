@@ -298,3 +298,19 @@ def test_keras_lstm_forecaster_runs():
     assert p.shape == (7,) and np.isfinite(p).all()
     with pytest.raises(ValueError, match="exog_future"):
         f.predict(7)
+
+
+def test_keras_init_from_torch_starts_from_the_same_weights():
+    import torch
+
+    from companion.keras import LSTMForecaster as KerasLSTMForecaster
+    from companion.torch.forecast import LSTMForecastNet as TNet
+
+    y, _ = _series(90)
+    f = _tiny(KerasLSTMForecaster, init="torch").fit(y)
+    torch.manual_seed(0)
+    t = TNet(1, 7, 8, 7)
+    assert np.allclose(f._init_weights[0], t.lstm.weight_ih_l0.detach().numpy().T)
+    assert np.allclose(f._init_weights[-1], t.head.bias.detach().numpy())
+    with pytest.raises(ValueError, match="init must be"):
+        KerasLSTMForecaster(init="jax")

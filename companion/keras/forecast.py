@@ -44,6 +44,15 @@ class LSTMForecaster(WindowedNeuralForecaster):
 
     name = "LSTM (Keras)"
 
+    def __init__(self, *args, init: str = "keras", **kwargs):
+        """``init="keras"``: Keras's default initialisers; ``init="torch"``: start from exactly the
+        initial weights :class:`companion.torch.LSTMForecaster` would use with the same seed
+        (needs PyTorch), so that the two frameworks differ only in shuffling and optimiser details."""
+        super().__init__(*args, **kwargs)
+        if init not in ("keras", "torch"):
+            raise ValueError(f"init must be 'keras' or 'torch', got {init!r}")
+        self.init = init
+
     def _train(self, train: Windows, valid: Windows):
         shapes = (train.past.shape[2], train.extra.shape[1])
         if getattr(self, "_shapes", None) == shapes:
@@ -57,6 +66,13 @@ class LSTMForecaster(WindowedNeuralForecaster):
         else:
             keras.utils.set_random_seed(self.seed)
             self.net_ = LSTMForecastNet(self.lookback, *shapes, self.hidden, self.horizon)
+            if self.init == "torch":
+                import torch
+
+                from ..torch.forecast import LSTMForecastNet as TorchNet
+
+                torch.manual_seed(self.seed)  # as companion.torch.LSTMForecaster does before building
+                copy_forecast_weights(TorchNet(*shapes, self.hidden, self.horizon), self.net_)
             self.net_.compile(optimizer=keras.optimizers.Adam(self.lr), loss="mse")
             self._shapes, self._init_weights = shapes, self.net_.get_weights()
         x = [train.past.astype("float32"), train.extra.astype("float32")]
