@@ -127,7 +127,7 @@ def test_sasrec_variants_run():
 
 
 def test_keras_mha_and_sasrec_match_torch(data):
-    pytest.importorskip("keras")
+    keras = pytest.importorskip("keras")
     from companion.keras.attention import attention_mask, mha_from_torch
     from companion.keras.sasrec import SASRec as KSASRec, load_torch_weights
 
@@ -135,17 +135,17 @@ def test_keras_mha_and_sasrec_match_torch(data):
     mha = _torch_mha()
     layer = mha_from_torch(mha)
     ref, _ = mha(x, x, x, key_padding_mask=pad)
-    out = np.asarray(layer(x.numpy(), x.numpy(), attention_mask=attention_mask(pad.numpy())))
+    out = keras.ops.convert_to_numpy(layer(x.numpy(), x.numpy(), attention_mask=attention_mask(pad.numpy())))
     assert np.abs(out - ref.detach().numpy()).max() <= 1e-5
     ours = MultiHeadAttention.from_torch(mha).eval()
     ref, _ = ours(x, key_padding_mask=pad, causal=True)
     mask = attention_mask(pad.numpy(), causal=True)
-    out = np.asarray(layer(x.numpy(), x.numpy(), attention_mask=mask))
-    sees = np.asarray(mask).any(-1)  # query rows with at least one allowed key
+    out = keras.ops.convert_to_numpy(layer(x.numpy(), x.numpy(), attention_mask=mask))
+    sees = keras.ops.convert_to_numpy(mask).any(-1)  # query rows with at least one allowed key
     assert np.abs(out - ref.detach().numpy())[sees].max() <= 1e-5
     # rows that see nothing: Keras's fused path spreads them uniformly, the scores path zeroes them like ours
     out, _ = layer(x.numpy(), x.numpy(), attention_mask=mask, return_attention_scores=True)
-    assert np.abs(np.asarray(out) - ref.detach().numpy()).max() <= 1e-5
+    assert np.abs(keras.ops.convert_to_numpy(out) - ref.detach().numpy()).max() <= 1e-5
 
     t = _sasrec()
     with torch.no_grad():
@@ -154,7 +154,7 @@ def test_keras_mha_and_sasrec_match_torch(data):
                 p.normal_(0, 0.1)
     k = load_torch_weights(KSASRec(30, 8, hidden=16, heads=2, inner=32), t)
     ids = np.array([[0, 0, 0, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7, 8]])
-    diff = np.abs(np.asarray(k(ids, training=False)) - t(torch.from_numpy(ids)).detach().numpy())
+    diff = np.abs(keras.ops.convert_to_numpy(k(ids, training=False)) - t(torch.from_numpy(ids)).detach().numpy())
     assert diff.max() <= 1e-5
     wk = k.attention_maps(ids)
     wt = t.attention_maps(ids)

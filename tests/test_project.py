@@ -1,5 +1,6 @@
 """Checks of the project itself: dependencies, imports, notebooks, the table of contents."""
 import json
+import os
 import re
 import subprocess
 import sys
@@ -90,3 +91,14 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make book" in readme
+
+
+def test_keras_models_also_run_on_the_torch_backend():
+    """companion.keras is backend-neutral Keras 3: its tests pass with KERAS_BACKEND=torch too
+    (that is how the Keras side is checked on a GPU machine without TensorFlow)."""
+    pytest.importorskip("keras")
+    files = [str(p) for p in sorted((ROOT / "tests").glob("test_*.py"))
+             if p.name != "test_project.py" and "keras" in p.read_text()]
+    run = subprocess.run([sys.executable, "-m", "pytest", *files, "-q", "-k", "keras", "-p", "no:cacheprovider"],
+                         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "KERAS_BACKEND": "torch"})
+    assert run.returncode == 0 and " passed" in run.stdout, run.stdout[-3000:] + run.stderr[-2000:]

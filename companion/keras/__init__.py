@@ -1,6 +1,7 @@
 """Keras 3 implementations. Mirrors :mod:`companion.torch` (same names for the same models).
 
-Runs on the TensorFlow backend by default; ``KERAS_BACKEND=torch`` or ``jax`` also work.
+Runs on the TensorFlow backend by default; with ``KERAS_BACKEND=torch`` the Keras tests pass too
+(``tests/test_project.py`` checks it), so the Keras side also runs where TensorFlow is missing.
 Import :mod:`companion` first so TensorFlow starts quietly.
 """
 import companion as _companion  # noqa: F401  (sets the TensorFlow environment before keras loads)
