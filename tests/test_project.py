@@ -102,3 +102,13 @@ def test_keras_models_also_run_on_the_torch_backend():
     run = subprocess.run([sys.executable, "-m", "pytest", *files, "-q", "-k", "keras", "-p", "no:cacheprovider"],
                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "KERAS_BACKEND": "torch"})
     assert run.returncode == 0 and " passed" in run.stdout, run.stdout[-3000:] + run.stderr[-2000:]
+
+
+def test_best_time_takes_the_minimum_and_syncs():
+    from companion.timing import best_time
+
+    calls = []
+    t = best_time(lambda: calls.append("fn"), 4, sync=lambda: calls.append("sync"))
+    assert calls == ["fn", "sync"] * 4 and 0 <= t < 1
+    with pytest.raises(ValueError, match="repeats"):
+        best_time(lambda: None, 0)
