@@ -16,7 +16,7 @@ STAMP := $(VENV)/.companion-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install book test unit nbval notebooks clean
+.PHONY: install book test unit nbval notebooks clean student lab book-check colab-env colab-check
 
 install: $(STAMP)
 
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH)"
-	$(PY) -m pip install --quiet -e ".[torch,keras,book,test]"
+	$(PY) -m pip install --quiet -e ".[torch,keras,book,test,classroom]"
 	$(PY) -m pip install --quiet --no-deps "recbole>=1.2"
 	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
 	@touch $@
@@ -47,6 +47,43 @@ notebooks: install
 	  echo "executing $$nb"; \
 	  $(VENV)/bin/jupyter execute --inplace --timeout=900 "$$nb" || exit 1; \
 	done
+
+# --- classroom (issue 13): student copies, JupyterLab, the Colab-version run ---------------
+# make student      student copy of every chapter in _build/student (solutions removed,
+#                   exercise outputs cleared; classroom/student.py, driven by cell tags)
+# make lab          open the notebooks in JupyterLab
+# make colab-check  build Colab's library versions on Python 3.13 (.venv-colab) and execute
+#                   every notebook there (asserts must hold; outputs are not compared)
+COLAB_PYTHON ?= $(HOME)/.pyenv/versions/3.13.0/bin/python
+COLAB_VENV ?= .venv-colab
+COLAB_STAMP := $(COLAB_VENV)/.colab-installed
+COLAB_OUT ?= _build/colab-check
+
+student: install
+	$(PY) classroom/student.py notebooks _build/student
+
+# headless Chromium, network cut off: equations render, solutions hidden until clicked
+book-check: book
+	$(PY) classroom/check_book.py
+
+lab: install
+	$(VENV)/bin/jupyter lab notebooks
+
+colab-env: $(COLAB_STAMP)
+
+$(COLAB_STAMP): classroom/colab-constraints.txt pyproject.toml
+	@test -x $(COLAB_VENV)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet -c classroom/colab-constraints.txt \
+	  torch tensorflow keras numpy pandas scikit-learn gymnasium
+	$(COLAB_VENV)/bin/python -m pip install --quiet -c classroom/colab-constraints.txt -e ".[test]" nbclient
+	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps "recbole>=1.2"
+	$(COLAB_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 > /dev/null
+	@touch $@
+
+colab-check: colab-env
+	$(COLAB_VENV)/bin/python classroom/colab_check.py --constraints classroom/colab-constraints.txt \
+	  --out $(COLAB_OUT) $(NOTEBOOKS)
 
 clean:
 	rm -rf _build .pytest_cache

@@ -174,4 +174,17 @@ def test_answers_rnn():
     from companion.exercises import check
     from companion.errata.rnn import lstm_example
 
-    assert check("rnn.lstm_step", lstm_example()["h1"], quiet=True)
+    # exercise 1 (a second step of the corrected example) computed by the scratch cell: every gate
+    # gets the stated W_i, b_i applied to the step's vector (h_1 at step 2), recurrent weights zero
+    cell = ScratchLSTMCell(3, 3, dtype=torch.float64)
+    with torch.no_grad():
+        for g in "ifgo":
+            getattr(cell, f"W_{g}").zero_()
+            getattr(cell, f"U_{g}").copy_(torch.tensor([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]))
+            getattr(cell, f"b_{g}").copy_(torch.tensor([0.1, 0.2, 0.3]))
+        zero = torch.zeros(1, 3, dtype=torch.float64)
+        h1, c1 = cell(torch.tensor([[0.0, 1.0, 0.0]], dtype=torch.float64), (zero, zero))
+        h2, _ = cell(h1, (zero, c1))
+    assert np.allclose(h1.numpy()[0], lstm_example()["h1"])
+    assert check("rnn.lstm_step2", h2.numpy()[0], quiet=True)
+    assert not check("rnn.lstm_step2", h1.numpy()[0], quiet=True)

@@ -1,0 +1,61 @@
+"""Chapter 3 (RNN, LSTM and GRU)."""
+import numpy as np
+
+from . import Exercise
+
+
+def lstm_step2():
+    from companion.errata.rnn import LSTM_B, LSTM_W, lstm_example, sigmoid
+
+    ex = lstm_example()
+    z2 = LSTM_W @ ex["h1"] + LSTM_B           # the vector fed to every gate at step 2 is h_1
+    i = f = o = sigmoid(z2)
+    g = np.tanh(z2)
+    c2 = f * ex["c1"] + i * g
+    return o * np.tanh(c2)
+
+
+def rnn_fixed_point():
+    from companion.errata.rnn import RNN_B, RNN_W, sigmoid
+
+    h = np.zeros(2)
+    for _ in range(1000):
+        h_new = sigmoid(RNN_W @ h + RNN_B)
+        if np.abs(h_new - h).max() < 1e-12:
+            break
+        h = h_new
+    return h_new
+
+
+def gru_step():
+    import torch
+
+    def step(x, h, cell):
+        r = torch.sigmoid(h @ cell.W_r.T + x @ cell.U_r.T + cell.b_r)
+        z = torch.sigmoid(h @ cell.W_z.T + x @ cell.U_z.T + cell.b_z)
+        n = torch.tanh(x @ cell.U_n.T + cell.b_n + r * (h @ cell.W_n.T + cell.b_hn))
+        return (1 - z) * n + z * h
+
+    return step
+
+
+def gru_params():
+    def layer(d, h):
+        return 3 * h * d + 3 * h * h + 3 * h + 3 * h   # input and recurrent weights, two bias vectors
+
+    return layer(10, 16) + layer(16, 16)
+
+
+EXERCISES = [
+    Exercise("rnn.lstm_step2", "a second LSTM step of the corrected example", lstm_step2, tol=5e-4,
+             hint="step 2 is step 1 with two changes: the gates get W_i h_1 + b_i, and c_1 enters through f",
+             difficulty="**"),
+    Exercise("rnn.rnn_fixed_point", "where the example RNN's state settles", rnn_fixed_point, tol=5e-4,
+             hint="repeat h <- sigma(W_h h + b_h) from h_0 = 0 until h stops changing", difficulty="**"),
+    Exercise("rnn.gru_step", "implement the GRU update", gru_step, kind="property", check="gru_step",
+             hint="r and z are sigmoids; n uses r on (W_n h + b_hn); the new state mixes n and h with z",
+             difficulty="**"),
+    Exercise("rnn.gru_params", "parameters of a two-layer GRU", gru_params, kind="exact",
+             hint="three blocks per layer, each with input weights, recurrent weights and two biases; "
+                  "layer 2 reads layer 1's hidden state", difficulty="**"),
+]

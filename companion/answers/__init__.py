@@ -1,1 +1,0 @@
-"""Exercise answers, one module per topic (``ANSWERS = {name: spec}``); see :mod:`companion.exercises`."""
