@@ -288,3 +288,27 @@ def test_teachers_guide_lists_every_exercise():
     guide = (ROOT / "book" / "teachers_guide.md").read_text()
     missing = [n for n, e in BY_NAME.items() if not e.example and f"`{n}`" not in guide]
     assert not missing, f"add to book/teachers_guide.md: {missing}"
+
+
+def test_book_serves_mathjax_locally():
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]
+    assert "sphinx-mathjax-offline" in cfg["extra_extensions"]
+    assert not cfg["config"]["mathjax_path"].startswith("http")
+
+
+def test_rendered_book_offline_math_and_closed_solutions():
+    """Headless Chromium, network off, on the built book (run `make book` first; `make book-check`
+    does both). Skipped when there is no build or no Chromium."""
+    import shutil
+
+    html = ROOT / "_build" / "html" / "notebooks" / "01_behavior_data.html"
+    if not html.exists() or not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        pytest.skip("needs a built book (make book) and Chromium (apt-get install chromium)")
+    pytest.importorskip("playwright")
+    run = subprocess.run([sys.executable, str(ROOT / "classroom" / "check_book.py")],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    report = json.loads(run.stdout)
+    assert all(v["mjx_containers"] > 0 and not v["blocked_requests"] for v in report["math"].values())
