@@ -65,6 +65,7 @@ student: install
 # headless Chromium, network cut off: equations render, solutions hidden until clicked
 book-check: book
 	$(PY) classroom/check_book.py
+	$(PY) classroom/check_lab.py
 
 lab: install
 	$(VENV)/bin/jupyter lab notebooks
