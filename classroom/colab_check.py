@@ -58,7 +58,14 @@ def main(argv=None) -> int:
         return 2
 
     args.out.mkdir(parents=True, exist_ok=True)
-    summary = {"python": platform.python_version(), "versions": have, "machine": platform.machine(),
+    others = {}
+    for name in ("scipy", "statsmodels", "matplotlib", "nbclient", "ipykernel"):
+        try:
+            others[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    summary = {"python": platform.python_version(), "versions": have, "unpinned": others,
+               "machine": platform.machine(),
                "date": time.strftime("%Y-%m-%d"), "notebooks": {}}
     failed = []
     for path in args.notebooks:

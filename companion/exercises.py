@@ -71,6 +71,8 @@ def canonical(answer) -> str:
         return f"bool:{bool(answer)}"
     if isinstance(answer, str):
         return "str:" + " ".join(answer.strip().lower().split())
+    if isinstance(answer, np.ndarray) and answer.ndim == 0:
+        return canonical(answer.item())
     if isinstance(answer, (list, tuple, np.ndarray)):
         return "seq:[" + ",".join(canonical(a) for a in np.asarray(answer, dtype=object).ravel().tolist()) + "]"
     try:

@@ -112,6 +112,12 @@ def test_numeric_tolerance_is_half_open_around_the_answer(answers):
     assert check(ex.name, np.float32(v), quiet=True)          # float32 rounding is far inside the window
     assert check("data.leaky_split", "  Random ", quiet=True)  # exact strings: case and spaces do not matter
     assert check("attention.causal_pairs", 1275.0, quiet=True)  # an integral float is the integer
+    assert check("attention.causal_pairs", np.array(1275), quiet=True)
+    assert check("attention.causal_pairs", np.int64(1275), quiet=True)
+    import torch
+
+    assert check("attention.causal_pairs", torch.tensor(1275), quiet=True)
+    assert check("data.ndcg_rank3", torch.tensor(v, dtype=torch.float32), quiet=True)
 
 
 def test_shipped_key_holds_no_answer_in_plain_text(answers):
@@ -170,6 +176,10 @@ def test_student_copy_has_no_solutions_and_every_stub(topic):
     assert len(st.cells) == len(kept)
     all_text = "\n".join(_text(c) for c in st.cells)
     assert "<details>" not in all_text and not any(s in all_text for s in solution_text)
+    master_rest = "\n".join(_text(c) for c in kept)
+    distinctive = {line.strip() for s in solution_text for line in s.splitlines()
+                   if len(line.strip()) > 25 and line.strip() not in master_rest}
+    assert distinctive and not [line for line in distinctive if line in all_text]
     for a, b in zip(kept, st.cells):       # everything else intact
         assert a.source == b.source
         if "exercise" in _tags(a) and a.cell_type == "code":
