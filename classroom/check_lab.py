@@ -54,8 +54,10 @@ def main(argv: list[str]) -> int:
             browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
             page = browser.new_page()
             for name in names:
-                page.goto(f"http://127.0.0.1:{port}/lab/tree/notebooks/{name}.ipynb")
-                details = page.locator(".jp-RenderedMarkdown details")
+                # a fresh workspace each time (?reset), so no tab of an earlier notebook is restored
+                page.goto(f"http://127.0.0.1:{port}/lab/tree/notebooks/{name}.ipynb?reset")
+                page.locator(".jp-NotebookPanel").first.wait_for(timeout=60000)
+                details = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown details")
                 # JupyterLab renders cells lazily: scroll until the solution cell is rendered
                 for _ in range(200):
                     if details.count():
