@@ -78,6 +78,10 @@ def main(argv=None) -> int:
             entry["open_before"] = d.evaluate("e => e.open")
             entry["visible_before"] = inner.is_visible()
             d.locator("summary").click()
+            try:  # rendering can lag on a busy machine
+                inner.wait_for(state="visible", timeout=10000)
+            except Exception:  # noqa: BLE001 - reported as not visible below
+                pass
             entry["open_after"] = d.evaluate("e => e.open")
             entry["visible_after"] = inner.is_visible()
             ok &= (not entry["open_before"] and not entry["visible_before"]

@@ -59,7 +59,7 @@ def main(argv: list[str]) -> int:
                 page.locator(".jp-NotebookPanel").first.wait_for(timeout=60000)
                 details = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown details")
                 # JupyterLab renders cells lazily: scroll until the solution cell is rendered
-                for _ in range(200):
+                for _ in range(400):
                     if details.count():
                         break
                     page.mouse.wheel(0, 4000)
@@ -77,6 +77,10 @@ def main(argv: list[str]) -> int:
                     page.screenshot(path=f"{shot}/{name}-closed.png")
                 entry.update(open_before=d.evaluate("e => e.open"), visible_before=inner.is_visible())
                 d.locator("summary").click()
+                try:  # rendering can lag on a busy machine
+                    inner.wait_for(state="visible", timeout=10000)
+                except Exception:  # noqa: BLE001 - reported as not visible below
+                    pass
                 page.wait_for_timeout(300)
                 entry.update(open_after=d.evaluate("e => e.open"), visible_after=inner.is_visible())
                 if shot:
