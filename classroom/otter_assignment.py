@@ -67,7 +67,8 @@ def _solution_source(ex) -> str:
 def master_notebook(topic: str) -> nbformat.NotebookNode:
     prompts = _prompts(topic)
     exercises = [e for e in all_exercises()
-                 if e.name.startswith(topic + ".") and not e.example and e.kind != "property" and e.name in prompts]
+                 if e.name.startswith(topic + ".") and not e.example and not e.retired and e.kind != "property"
+                 and e.name in prompts]
     cells = [nbformat.v4.new_raw_cell(CONFIG.format(topic=topic)),
              nbformat.v4.new_markdown_cell(f"# Graded exercises: {topic}\n\nAnswer each question by setting "
                                            "the variable in its cell; run the test cell below it to see whether "

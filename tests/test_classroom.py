@@ -188,7 +188,7 @@ def test_student_copy_has_no_solutions_and_every_stub(topic):
             assert a.outputs == b.outputs
     stub = "\n".join(c.source for c in st.cells if "exercise" in _tags(c) and c.cell_type == "code")
     names = set(re.findall(r'check\("([\w.]+)"', stub))
-    expected = {n for n, e in BY_NAME.items() if n.startswith(topic + ".") and not e.example}
+    expected = {n for n, e in BY_NAME.items() if n.startswith(topic + ".") and not e.example and not e.retired}
     assert names == expected
 
 
@@ -210,11 +210,12 @@ def test_stored_stub_outputs_say_not_yet_and_no_output_says_correct_for_an_exerc
     for c in _cells(CHAPTER_NBS[topic]):
         text = _text(c) if c.cell_type == "code" else ""
         for name in BY_NAME:
-            if not BY_NAME[name].example:
+            if not BY_NAME[name].example and not BY_NAME[name].retired:
                 assert f"{name}: correct" not in text, f"a committed output shows a solved {name}"
 
 
-@pytest.mark.parametrize("name", sorted(n for n, e in BY_NAME.items() if e.kind != "property" and not e.example))
+@pytest.mark.parametrize("name", sorted(n for n, e in BY_NAME.items()
+                                         if e.kind != "property" and not e.example and not e.retired))
 def test_no_other_cell_of_the_chapter_gives_the_answer(name, answers):
     v = answers[name]
     topic = name.split(".")[0]
@@ -296,7 +297,7 @@ def test_make_targets_and_extras_exist():
 
 def test_teachers_guide_lists_every_exercise():
     guide = (ROOT / "book" / "teachers_guide.md").read_text()
-    missing = [n for n, e in BY_NAME.items() if not e.example and f"`{n}`" not in guide]
+    missing = [n for n, e in BY_NAME.items() if not e.example and not e.retired and f"`{n}`" not in guide]
     assert not missing, f"add to book/teachers_guide.md: {missing}"
 
 

@@ -34,6 +34,8 @@ class Exercise:
     check: str = ""                # property: the function name in companion.exercise_checks
     wrong: tuple = field(default=())  # extra wrong answers the tests try (besides the generic ones)
     example: bool = False          # the worked example shown with its answer in the chapter
+    retired: bool = False          # replaced in the chapter (its answer was visible there); the check
+                                   # keeps working for old copies of the notebooks
 
 
 def all_exercises() -> list[Exercise]:

@@ -35,3 +35,14 @@ EXERCISES = [
     Exercise("attention.bert4rec_mask", "BERT4Rec masking", bert4rec_mask, kind="property", check="bert4rec_mask",
              hint="draw one uniform number per position; never mask padding (0)", difficulty="**"),
 ]
+
+
+def scaled_softmax():  # retired: the chapter and the errata table print these weights
+    s = np.array([0.04, 0.1, 0.18]) / np.sqrt(3)
+    return np.exp(s) / np.exp(s).sum()
+
+
+EXERCISES += [
+    Exercise("attention.scaled_softmax", "the source's example with scaling (retired)", scaled_softmax, tol=1e-4,
+             hint="divide the scores by sqrt(3) before the exponential softmax", retired=True),
+]

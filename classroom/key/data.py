@@ -67,3 +67,14 @@ EXERCISES = [
              hint="give the split's name as the question writes it; which split ignores time altogether?",
              wrong=("leave-one-out", "temporal")),
 ]
+
+
+def density():  # retired: chapter 1 prints the density of MovieLens-100K
+    ml = _ml_log()
+    return len(ml) / (ml.user_id.nunique() * ml.item_id.nunique())
+
+
+EXERCISES += [
+    Exercise("data.density", "density of MovieLens-100K (retired)", density, tol=5e-5,
+             hint="ratings / (users x items)", retired=True),
+]

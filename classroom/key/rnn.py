@@ -59,3 +59,29 @@ EXERCISES = [
              hint="three blocks per layer, each with input weights, recurrent weights and two biases; "
                   "layer 2 reads layer 1's hidden state", difficulty="**"),
 ]
+
+
+def lstm_step():  # retired: the errata table and a check cell show h_1
+    from companion.errata.rnn import lstm_example
+
+    return lstm_example()["h1"]
+
+
+def rnn_h2():  # retired: the errata table shows h_2
+    from companion.errata.rnn import rnn_example
+
+    return rnn_example()["h2"]
+
+
+def gru_keras_order():  # retired: the weight-layout table says "swap the first two blocks"
+    return [1, 0, 2]
+
+
+EXERCISES += [
+    Exercise("rnn.lstm_step", "one LSTM step (retired)", lstm_step, tol=5e-4,
+             hint="pre-activation W_i [0, 1, 0] + b_i; then sigma, tanh, c = i g, h = o tanh(c)", retired=True),
+    Exercise("rnn.rnn_h2", "the RNN example's h_2 (retired)", rnn_h2, tol=5e-4,
+             hint="start from the corrected h_1 and keep the bias", retired=True),
+    Exercise("rnn.gru_keras_order", "GRU gate order (retired)", gru_keras_order, kind="exact",
+             hint="compare the order in which PyTorch and Keras stack the GRU blocks", retired=True),
+]
