@@ -50,7 +50,7 @@ notebooks: install
 
 # --- classroom (issue 13): student copies, JupyterLab, the Colab-version run ---------------
 # make student      student copy of every chapter in _build/student (solutions removed,
-#                   exercise outputs cleared; classroom/student.py, driven by cell tags)
+#                   exercise outputs cleared; companion/classroom/student.py, driven by cell tags)
 # make lab          open the notebooks in JupyterLab
 # make colab-check  build Colab's library versions on Python 3.13 (.venv-colab) and execute
 #                   every notebook there (asserts must hold; outputs are not compared)
@@ -60,30 +60,30 @@ COLAB_STAMP := $(COLAB_VENV)/.colab-installed
 COLAB_OUT ?= _build/colab-check
 
 student: install
-	$(PY) classroom/student.py notebooks _build/student
+	$(PY) -m companion.classroom.student notebooks _build/student
 
 # headless Chromium, network cut off: equations render, solutions hidden until clicked
 book-check: book
-	$(PY) classroom/check_book.py
-	$(PY) classroom/check_lab.py
+	$(PY) tests/browser_check_book.py
+	$(PY) tests/browser_check_lab.py
 
 lab: install
 	$(VENV)/bin/jupyter lab notebooks
 
 colab-env: $(COLAB_STAMP)
 
-$(COLAB_STAMP): classroom/colab-constraints.txt pyproject.toml
+$(COLAB_STAMP): .ci/colab-constraints.txt pyproject.toml
 	@test -x $(COLAB_VENV)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(COLAB_VENV)/bin/python -m pip install --quiet -c classroom/colab-constraints.txt \
+	$(COLAB_VENV)/bin/python -m pip install --quiet -c .ci/colab-constraints.txt \
 	  torch tensorflow keras numpy pandas scikit-learn gymnasium
-	$(COLAB_VENV)/bin/python -m pip install --quiet -c classroom/colab-constraints.txt -e ".[test]" nbclient
+	$(COLAB_VENV)/bin/python -m pip install --quiet -c .ci/colab-constraints.txt -e ".[test]" nbclient
 	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps "recbole>=1.2"
 	$(COLAB_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	@touch $@
 
 colab-check: colab-env
-	$(COLAB_VENV)/bin/python classroom/colab_check.py --constraints classroom/colab-constraints.txt \
+	$(COLAB_VENV)/bin/python .ci/colab_check.py --constraints .ci/colab-constraints.txt \
 	  --out $(COLAB_OUT) $(NOTEBOOKS)
 
 clean:

@@ -14,8 +14,8 @@ the expected answer. What the installed package holds is ``exercise_keys.json``:
 * **property** checks for answers that are functions (``gru_step``, ``mask_items``) or open
   ended (a test AUC): they test what the answer must do, with public numbers only.
 
-The plain answers and the reference solutions are the instructor's key, ``classroom/key/``
-in the repository (not part of the installed package); ``classroom/build_keys.py`` computes
+The plain answers and the reference solutions are the instructor's key, ``tests/answer_key/``
+in the repository (not part of the installed package); ``tests/answer_key/build_keys.py`` computes
 every answer by running its reference solution and writes ``exercise_keys.json``. What a
 determined student can still do is search: ``check`` is an oracle, so a multiple-choice answer
 falls in a few tries and a number can be found by looping over the grid (the book's teacher's

@@ -23,10 +23,10 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from classroom.key import CHAPTERS, all_exercises  # noqa: E402
-from classroom.student import student_copy  # noqa: E402
+from answer_key import CHAPTERS, all_exercises  # noqa: E402  (tests/answer_key: not installed)
+from companion.classroom.student import student_copy  # noqa: E402
 from companion.exercises import KEY_FILE, check, exercise_names  # noqa: E402
 
 EXERCISES = all_exercises()
@@ -66,7 +66,7 @@ def answer_texts(v) -> list[str]:
 
 def test_every_exercise_is_known_and_the_key_is_up_to_date(answers):
     assert sorted(BY_NAME) == exercise_names()
-    run = subprocess.run([sys.executable, str(ROOT / "classroom" / "build_keys.py"), "--check"],
+    run = subprocess.run([sys.executable, str(ROOT / "tests" / "answer_key" / "build_keys.py"), "--check"],
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
 
@@ -243,9 +243,9 @@ def test_otter_grader_assignment_end_to_end(tmp_path):
     """otter assign on chapter 2's exercises, then otter run (no Docker) grades a correct and a
     wrong submission: 3/3 and 1/3."""
     pytest.importorskip("otter")
-    from classroom.otter_assignment import build
+    from companion.classroom.otter_assignment import build
 
-    dist = build("nn_essentials", tmp_path)
+    dist = build("nn_essentials", tmp_path, ROOT)
     student = nbformat.read(dist / "student" / "nn_essentials.ipynb", as_version=4)
     assert "BEGIN SOLUTION" not in nbformat.writes(student) and "0.3))" not in nbformat.writes(student)
     (zipfile,) = (dist / "autograder").glob("*.zip")
@@ -274,11 +274,45 @@ def test_otter_grader_assignment_end_to_end(tmp_path):
 
 def test_colab_install_line_pins_the_companion_release():
     """One place (pyproject's version) sets the release; every setup cell installs that tag."""
-    from classroom.pin_companion import pin
+    from companion.classroom.pin_companion import pin
 
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         setup = next(c for c in _cells(path) if c.cell_type == "code").source
-        assert f'"companion @ {pin()}"' in setup, f"{path.name}: run python classroom/pin_companion.py"
+        assert f'"companion @ {pin(ROOT)}"' in setup, f"{path.name}: run python -m companion.classroom.pin_companion"
+
+
+def test_teacher_tools_are_a_framework_free_subpackage_and_the_key_is_not_installed(tmp_path):
+    """companion.classroom's tools import neither framework and run with ``python -m``; the plain
+    key (tests/answer_key) is no package setuptools would install."""
+    code = ("import sys, companion, companion.classroom.student, companion.classroom.otter_assignment, "
+            "companion.classroom.pin_companion; "
+            "print(sorted(m for m in ('torch', 'tensorflow', 'keras', 'jax') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip() == "[]"
+    from setuptools import find_packages
+
+    packages = find_packages(where=str(ROOT), include=["companion*"])
+    assert "companion.classroom" in packages and not [p for p in packages if "answer_key" in p]
+    # python -m companion.classroom.pin_companion, on a copy: pins an unpinned install line
+    (tmp_path / "notebooks").mkdir()
+    for name in ("pyproject.toml", "_config.yml"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    nb = nbformat.read(ROOT / "notebooks" / "01_behavior_data.ipynb", as_version=4)
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    from companion.classroom.pin_companion import pin
+
+    setup.source = setup.source.replace(f"@{pin(ROOT).rsplit('@', 1)[1]}", "")
+    assert pin(ROOT) not in setup.source
+    nbformat.write(nb, tmp_path / "notebooks" / "01_behavior_data.ipynb")
+    run = subprocess.run([sys.executable, "-m", "companion.classroom.pin_companion"], capture_output=True,
+                         text=True, cwd=tmp_path)
+    assert run.returncode == 0 and "pinned 01_behavior_data.ipynb" in run.stdout, run.stdout + run.stderr
+    pinned = nbformat.read(tmp_path / "notebooks" / "01_behavior_data.ipynb", as_version=4)
+    assert f'"companion @ {pin(ROOT)}"' in next(c for c in pinned.cells if c.cell_type == "code").source
+    # python -m companion.classroom.student writes the copies
+    run = subprocess.run([sys.executable, "-m", "companion.classroom.student", "notebooks", str(tmp_path / "st")],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0 and (tmp_path / "st" / "01_behavior_data.ipynb").exists(), run.stderr
 
 
 def test_make_targets_and_extras_exist():
@@ -318,7 +352,7 @@ def test_rendered_book_offline_math_and_closed_solutions():
     if not html.exists() or not (shutil.which("chromium") or shutil.which("chromium-browser")):
         pytest.skip("needs a built book (make book) and Chromium (apt-get install chromium)")
     pytest.importorskip("playwright")
-    run = subprocess.run([sys.executable, str(ROOT / "classroom" / "check_book.py")],
+    run = subprocess.run([sys.executable, str(ROOT / "tests" / "browser_check_book.py")],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     report = json.loads(run.stdout)

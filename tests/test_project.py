@@ -87,6 +87,19 @@ def test_every_notebook_is_in_the_table_of_contents():
     assert not missing, f"add to _toc.yml: {missing}"
 
 
+TOP_LEVEL = {"book", "notebooks", "companion", "tests", "environment.yml", "_config.yml", "README.md",
+             "_toc.yml", "pyproject.toml", "Makefile", ".ci", ".gitignore", ".gitattributes"}
+
+
+def test_top_level_layout_is_the_designed_one():
+    """The repository's top level holds only the design's entries (tracked files)."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    top = {line.split("/")[0] for line in files.splitlines() if line}
+    assert top <= TOP_LEVEL, f"not in the design's top level: {sorted(top - TOP_LEVEL)}"
+
+
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     readme = (ROOT / "README.md").read_text()

@@ -1,17 +1,17 @@
 """Turn a chapter's exercises into an otter-grader assignment.
 
-``python classroom/otter_assignment.py TOPIC OUT_DIR`` writes ``OUT_DIR/master/<topic>.ipynb``
-in Otter Assign's notebook format (an ``ASSIGNMENT CONFIG`` raw cell; per question a
-``BEGIN QUESTION`` block with the prompt, a solution cell and a test cell) and runs
-``otter assign`` on it, which writes ``OUT_DIR/dist/student/<topic>.ipynb`` (the assignment
-students get: solutions replaced by ``...``) and ``OUT_DIR/dist/autograder/`` (the autograder
-zip for ``otter run`` or ``otter grade``, and Gradescope).
+``python -m companion.classroom.otter_assignment TOPIC OUT_DIR`` (from the repository root)
+writes ``OUT_DIR/master/<topic>.ipynb`` in Otter Assign's notebook format (an ``ASSIGNMENT
+CONFIG`` raw cell; per question a ``BEGIN QUESTION`` block with the prompt, a solution cell and
+a test cell) and runs ``otter assign`` on it, which writes ``OUT_DIR/dist/student/<topic>.ipynb``
+(the assignment students get: solutions replaced by ``...``) and ``OUT_DIR/dist/autograder/``
+(the autograder zip for ``otter run`` or ``otter grade``, and Gradescope).
 
 The questions and prompts come from the chapter's ``exercise`` cell; each solution is the
-instructor key's reference solution (``classroom/key``), written out as a call; the tests call
-``companion.exercises.check(..., quiet=True)``, so otter grades with the same digests the book
-uses and the autograder zip holds no plain answer either. Exercises whose answer is a
-function, or that have no check, are left out.
+instructor key's reference solution (``tests/answer_key/`` in the repository, not installed),
+written out as a call; the tests call ``companion.exercises.check(..., quiet=True)``, so otter
+grades with the same digests the book uses and the autograder zip holds no plain answer either.
+Exercises whose answer is a function, or that have no check, are left out.
 
 Grading one submission without Docker::
 
@@ -19,6 +19,7 @@ Grading one submission without Docker::
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 import subprocess
@@ -28,10 +29,16 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from . import repo_root
 
-from classroom.key import CHAPTERS, all_exercises  # noqa: E402
+
+def answer_key(root: Path | None = None):
+    """The instructor's key, ``tests/answer_key`` of the checkout ``root``, as a module."""
+    tests = str((root or repo_root()) / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    return importlib.import_module("answer_key")
+
 
 CONFIG = """# ASSIGNMENT CONFIG
 name: {topic}
@@ -43,9 +50,9 @@ run_tests: true
 """
 
 
-def _prompts(topic: str) -> dict[str, str]:
+def _prompts(topic: str, root: Path) -> dict[str, str]:
     """The question text of each exercise, from the chapter's exercise cell."""
-    nb = nbformat.read(ROOT / "notebooks" / f"{CHAPTERS[topic]}.ipynb", as_version=4)
+    nb = nbformat.read(root / "notebooks" / f"{answer_key(root).CHAPTERS[topic]}.ipynb", as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "markdown" and "exercise" in c.metadata.get("tags", []))
     items = re.split(r"^\d+\.\s", cell.source, flags=re.M)[1:]
     out = {}
@@ -64,9 +71,11 @@ def _solution_source(ex) -> str:
     return body
 
 
-def master_notebook(topic: str) -> nbformat.NotebookNode:
-    prompts = _prompts(topic)
-    exercises = [e for e in all_exercises()
+def master_notebook(topic: str, root: Path | None = None) -> nbformat.NotebookNode:
+    """The Otter Assign master notebook of one topic (``"nn_essentials"``, ...)."""
+    root = root or repo_root()
+    prompts = _prompts(topic, root)
+    exercises = [e for e in answer_key(root).all_exercises()
                  if e.name.startswith(topic + ".") and not e.example and not e.retired and e.kind != "property"
                  and e.name in prompts]
     cells = [nbformat.v4.new_raw_cell(CONFIG.format(topic=topic)),
@@ -93,10 +102,11 @@ def master_notebook(topic: str) -> nbformat.NotebookNode:
     return nb
 
 
-def build(topic: str, out: Path) -> Path:
+def build(topic: str, out: Path, root: Path | None = None) -> Path:
+    """Write the master notebook and run ``otter assign``; returns ``out/dist``."""
     master = out / "master" / f"{topic}.ipynb"
     master.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(master_notebook(topic), master)
+    nbformat.write(master_notebook(topic, root), master)
     subprocess.run([str(Path(sys.executable).with_name("otter")), "assign", "--no-pdfs", str(master),
                     str(out / "dist")], check=True)
     return out / "dist"

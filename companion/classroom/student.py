@@ -7,8 +7,8 @@ Driven by cell tags, with nbconvert's ``TagRemovePreprocessor``:
   ``check(...)`` calls) but lose their outputs;
 * everything else (explanations, code, stored outputs, the worked ``example``) is unchanged.
 
-Usage: ``python classroom/student.py [NOTEBOOK_DIR] [OUT_DIR]`` (defaults ``notebooks``,
-``_build/student``). The copies import the installed companion, whose answer key holds only
+Usage: ``python -m companion.classroom.student [NOTEBOOK_DIR] [OUT_DIR]`` (defaults
+``notebooks``, ``_build/student``). The copies import the installed companion, whose answer key holds only
 salted digests (``companion/exercise_keys.json``).
 """
 from __future__ import annotations

@@ -17,8 +17,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from classroom.check_book import CHAPTERS, chromium  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))
+from browser_check_book import CHAPTERS, chromium  # noqa: E402
 
 
 def free_port() -> int:

@@ -1,8 +1,9 @@
 """The instructor's answer key: one module per topic, ``EXERCISES = [Exercise(...), ...]``.
 
-This folder is **not** installed with the companion (``pyproject.toml`` packages only
-``companion*``): students on Colab or with ``pip install`` get ``companion/exercise_keys.json``,
-which holds salted digests, not answers. ``classroom/build_keys.py`` runs every ``solution``
+This folder lives under ``tests/`` and is **not** installed with the companion (``pyproject.toml``
+packages only ``companion*``): students on Colab or with ``pip install`` get
+``companion/exercise_keys.json``, which holds salted digests, not answers.
+``tests/answer_key/build_keys.py`` runs every ``solution``
 below and writes those digests; ``tests/test_classroom.py`` checks that every solution passes
 ``check`` and that wrong answers get feedback without the answer in it.
 

@@ -1,11 +1,11 @@
-"""Write ``companion/exercise_keys.json`` from the instructor's key (``classroom/key``).
+"""Write ``companion/exercise_keys.json`` from the instructor's key (``tests/answer_key``).
 
 Every answer is computed by running its reference solution, then stored as a salted digest
 (see :mod:`companion.exercises`). Salts of existing entries are kept, so rebuilding an unchanged
 key gives an identical file. Run from the repository root::
 
-    python classroom/build_keys.py          # write the file
-    python classroom/build_keys.py --check  # exit 1 if the file is not up to date
+    python tests/answer_key/build_keys.py          # write the file
+    python tests/answer_key/build_keys.py --check  # exit 1 if the file is not up to date
 """
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
 
-from classroom.key import all_exercises  # noqa: E402
+from answer_key import all_exercises  # noqa: E402
 from companion.exercises import KEY_FILE, _grid_text, canonical, digest, grid_indices  # noqa: E402
 
 
@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     text = json.dumps(keys, indent=1, sort_keys=True) + "\n"
     if args.check:
         ok = KEY_FILE.exists() and KEY_FILE.read_text() == text
-        print("exercise keys up to date" if ok else f"{KEY_FILE} is stale: run python classroom/build_keys.py")
+        print("exercise keys up to date" if ok else f"{KEY_FILE} is stale: run python tests/answer_key/build_keys.py")
         return 0 if ok else 1
     KEY_FILE.write_text(text)
     print(f"wrote {len(keys)} exercise keys to {KEY_FILE.relative_to(ROOT)}")
