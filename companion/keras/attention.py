@@ -66,12 +66,12 @@ def allowed_mask(q_len: int, k_len: int, *, key_padding_mask=None, causal: bool 
         allowed = causal_mask(q_len)
     if attn_mask is not None:
         attn_mask = ops.convert_to_tensor(attn_mask)
-        if attn_mask.dtype != "bool":
+        if keras.backend.standardize_dtype(attn_mask.dtype) != "bool":
             raise TypeError("attn_mask must be boolean (True = allowed)")
         allowed = attn_mask if allowed is None else ops.logical_and(allowed, attn_mask)
     if key_padding_mask is not None:
         key_padding_mask = ops.convert_to_tensor(key_padding_mask)
-        if key_padding_mask.dtype != "bool" or len(key_padding_mask.shape) != 2:
+        if keras.backend.standardize_dtype(key_padding_mask.dtype) != "bool" or len(key_padding_mask.shape) != 2:
             raise TypeError("key_padding_mask must be a (batch, keys) boolean tensor, True = padding")
         keep = ops.logical_not(key_padding_mask)[:, None, None, :]  # (B, 1, 1, Lk)
         allowed = keep if allowed is None else ops.logical_and(allowed, keep)
