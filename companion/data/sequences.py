@@ -246,6 +246,8 @@ def _take(a, idx):
         return {k: _take(v, idx) for k, v in a.items()}
     if isinstance(a, (tuple, list)):
         return type(a)(_take(v, idx) for v in a)
+    if isinstance(a, np.ndarray):
+        return a[np.asarray(idx)]  # the order may be a (CPU) torch tensor: the same rows as for tensors
     return a[idx]
 
 
