@@ -275,12 +275,13 @@ class WindowedNeuralForecaster(Forecaster):
 
     def __init__(self, lookback: int = 28, horizon: int = 7, hidden: int = 32, *, epochs: int = 60,
                  patience: int = 8, lr: float = 3e-3, batch_size: int = 32, n_val: int = 14, period: int = 7,
-                 log: bool = True, seed: int = 0, name: str | None = None):
+                 log: bool = True, seed: int = 0, name: str | None = None, device=None):
         if n_val < horizon:
             raise ValueError(f"n_val ({n_val}) must be >= horizon ({horizon}) to hold out whole targets")
         self.lookback, self.horizon, self.hidden = lookback, horizon, hidden
         self.epochs, self.patience, self.lr, self.batch_size = epochs, patience, lr, batch_size
         self.n_val, self.period, self.log, self.seed = n_val, period, log, seed
+        self.device = device  # where the framework trains (PyTorch: None = CPU); Keras places work itself
         if name:
             self.name = name
         self.histories = []
