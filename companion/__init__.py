@@ -22,8 +22,9 @@ The layout rule (the README's "Layout" section says the same)
   PyTorch weights into the Keras twin.
 * **Slots for the coming chapters**: sequence-to-sequence models go in ``torch/seq2seq.py`` and
   ``keras/seq2seq.py``; variational autoencoders in ``torch/vae.py`` and ``keras/vae.py``;
-  reinforcement learning in ``companion/rl/`` (gymnasium environments, framework-neutral), with
-  the agents in ``torch/`` and ``keras/`` (``agents.py``). None of these exists yet.
+  reinforcement learning in ``companion/rl/`` (gymnasium environments, framework-neutral; it holds
+  one so far, :class:`companion.rl.ShopSessionEnv`), with the agents in ``torch/agents.py`` and
+  ``keras/agents.py``. ``seq2seq.py``, ``vae.py`` and ``agents.py`` do not exist yet.
 * Chapter-specific experiments live in a neutral task module or in the notebook, never in a
   layer module.
 """

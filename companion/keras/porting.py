@@ -171,16 +171,17 @@ def _sequential(keras_model, seq) -> None:
 
 
 def _mha_state(torch_mha) -> dict:
+    """q, k, v, out weights (PyTorch layout) of a :class:`companion.torch.MultiHeadAttention`; an
+    ``nn.MultiheadAttention`` is first unpacked by :meth:`companion.torch.MultiHeadAttention.from_torch`."""
+    import torch.nn as nn
+
+    from ..torch.attention import MultiHeadAttention as TorchMHA
+
+    if isinstance(torch_mha, nn.MultiheadAttention):
+        torch_mha = TorchMHA.from_torch(torch_mha)
     s = {k: _np(v) for k, v in torch_mha.state_dict().items()}
-    if "in_proj_weight" in s:  # nn.MultiheadAttention: [W_q; W_k; W_v] packed
-        e = s["in_proj_weight"].shape[1]
-        w = np.split(s["in_proj_weight"], 3, axis=0)
-        b = np.split(s["in_proj_bias"], 3) if "in_proj_bias" in s else [None] * 3
-    else:  # companion.torch.MultiHeadAttention: q_proj, k_proj, v_proj
-        e = s["q_proj.weight"].shape[1]
-        w = [s[f"{n}_proj.weight"] for n in "qkv"]
-        b = [s.get(f"{n}_proj.bias") for n in "qkv"]
-    return {"e": e, "w": w, "b": b, "wo": s["out_proj.weight"], "bo": s.get("out_proj.bias")}
+    return {"e": torch_mha.embed_dim, "w": [s[f"{n}_proj.weight"] for n in "qkv"],
+            "b": [s.get(f"{n}_proj.bias") for n in "qkv"], "wo": s["out_proj.weight"], "bo": s.get("out_proj.bias")}
 
 
 def _attention(keras_layer, torch_mha) -> None:
