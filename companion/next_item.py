@@ -33,6 +33,7 @@ __all__ = [
     "Scorer",
     "causal_windows",
     "early_stopping_metric",
+    "last_position_outputs",
     "evaluate_scores",
     "evaluate_scorer",
     "prefix_examples",
@@ -154,6 +155,19 @@ def prefix_examples(seqs, max_len: int) -> tuple[np.ndarray, np.ndarray]:
     if not xs:
         raise ValueError("no training sequence has two or more items")
     return pad_left(xs, max_len), np.asarray(ys, dtype=np.int64)
+
+
+def last_position_outputs(forward: Callable, inputs, max_len: int, batch_size: int = 256) -> np.ndarray:
+    """Run ``forward`` over ``inputs`` (id sequences, cut and left-padded to ``max_len``) in batches.
+
+    ``forward(x)`` takes a ``(B, max_len)`` int64 array and returns the model's output at the last
+    position as a ``(B, d)`` array (a causal model's output at position ``max_len - 1``; a
+    non-causal model's only output). Returns ``(n, d)`` float64. Both frameworks' ``score_next_item``
+    and ``user_vectors`` are this loop.
+    """
+    x = pad_left(inputs, max_len)
+    out = [np.asarray(forward(x[s:s + batch_size])) for s in range(0, len(x), batch_size)]
+    return np.concatenate(out).astype(np.float64)
 
 
 def mask_padding(scores: np.ndarray) -> np.ndarray:

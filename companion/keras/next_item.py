@@ -13,8 +13,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from ..data.sequences import batch_stream, pad_left
-from ..next_item import evaluate_scores, mask_padding, training_rows, validation
+from ..data.sequences import batch_stream
+from ..next_item import evaluate_scores, last_position_outputs, mask_padding, training_rows, validation
 from ..training import History
 from .training import fit
 
@@ -66,16 +66,13 @@ def fit_next_item(
 
 
 def _last_outputs(model, inputs, max_len: int, batch_size: int, encode: bool) -> np.ndarray:
-    x = pad_left(inputs, max_len)
-    out = []
-    for start in range(0, len(x), batch_size):
-        xb = x[start:start + batch_size]
+    def forward(xb):
         o = model.encode(xb, training=False) if encode else model(xb, training=False)
-        o = ops.convert_to_numpy(o)
-        if o.ndim == 3:
+        if len(o.shape) == 3:  # causal: the last position predicts the next item
             o = o[:, -1]
-        out.append(o)
-    return np.concatenate(out).astype(np.float64)
+        return ops.convert_to_numpy(o)
+
+    return last_position_outputs(forward, inputs, max_len, batch_size)
 
 
 def score_next_item(model, inputs, max_len: int = 50, *, batch_size: int = 256) -> np.ndarray:

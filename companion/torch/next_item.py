@@ -25,8 +25,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..data.sequences import batch_stream, pad_left
-from ..next_item import evaluate_scores, mask_padding, training_rows, validation
+from ..data.sequences import batch_stream
+from ..next_item import evaluate_scores, last_position_outputs, mask_padding, training_rows, validation
 from ..training import History
 from .training import _model_device, fit, torch_permutation
 
@@ -88,19 +88,21 @@ def fit_next_item(
 
 @torch.no_grad()
 def _last_outputs(model, inputs, max_len: int, batch_size: int, encode: bool) -> np.ndarray:
-    x = torch.from_numpy(pad_left(inputs, max_len))
     dev = _model_device(model)
     was_training = model.training
     model.eval()
-    out = []
-    for start in range(0, len(x), batch_size):
-        xb = x[start:start + batch_size].to(dev)
+
+    def forward(xb):
+        xb = torch.from_numpy(xb).to(dev)
         o = model.encode(xb) if encode else model(xb)
-        if o.dim() == 3:  # causal: the last position predicts the next item
+        if o.dim() == 3:  # causal: the last position predicts the next item (sliced on the device)
             o = o[:, -1]
-        out.append(o.float().cpu().numpy())
-    model.train(was_training)
-    return np.concatenate(out).astype(np.float64)
+        return o.float().cpu().numpy()
+
+    try:
+        return last_position_outputs(forward, inputs, max_len, batch_size)
+    finally:
+        model.train(was_training)
 
 
 def score_next_item(model, inputs, max_len: int = 50, *, batch_size: int = 256) -> np.ndarray:
