@@ -127,7 +127,7 @@ def test_keras_transfer(num_layers, dtype):
             expected = layer(x)[0].numpy()
         got = keras.ops.convert_to_numpy(k(x.numpy()))
         assert got.dtype == expected.dtype
-        assert np.abs(got - expected).max() <= 1e-5
+        assert np.abs(got - expected).max() <= (1e-5 if dtype == torch.float32 else 1e-12)  # float64 copied exactly
 
 
 def test_copy_lstm_weights_into_existing_layer():

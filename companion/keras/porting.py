@@ -37,9 +37,10 @@ __all__ = ["load_torch"]
 
 
 def _np(t) -> np.ndarray:
+    """A copy of a tensor's values in its own precision (Keras casts to the layer's dtype)."""
     if hasattr(t, "detach"):
         t = t.detach().cpu().numpy()
-    return np.asarray(t, dtype="float32")
+    return np.array(t)
 
 
 def _same_name(keras_model, torch_model) -> None:
