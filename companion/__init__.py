@@ -1,8 +1,34 @@
 """Companion package of *Deep Learning for User Behavior Sequences*.
 
-The top level is framework-neutral: importing :mod:`companion` imports neither
-PyTorch nor TensorFlow. Framework code lives in :mod:`companion.torch` and
-:mod:`companion.keras`, which mirror each other.
+The layout rule (the README's "Layout" section says the same)
+-------------------------------------------------------------
+
+* **Framework-neutral code is organised by task** and imports neither PyTorch nor TensorFlow
+  (``import companion`` stays fast): :mod:`companion.data` (event logs, datasets, synthetic
+  generators and tasks, sequences, batching, features), :mod:`companion.metrics`,
+  :mod:`companion.baselines`, :mod:`companion.next_item` (the next-item protocol and its model
+  contract), :mod:`companion.forecasting` (a package: windows and scaling, forecasters,
+  walk-forward evaluation, significance tests), :mod:`companion.evaluation` (the paired,
+  user-grouped bootstrap), :mod:`companion.training` (the epoch loop's bookkeeping: early
+  stopping, best weights, timing), :mod:`companion.results`, :mod:`companion.plotting`,
+  :mod:`companion.timing`, and, for the exercises and errata, :mod:`companion.exercises`
+  (``check``, against the salted digests in ``exercise_keys.json``; the plain key is the
+  repository's ``tests/answer_key/``, not installed), :mod:`companion.errata`, and the teacher
+  tools of :mod:`companion.classroom` (student copies, otter-grader assignments).
+* **Framework code is organised by model family**, with the same file names and the same class
+  and function names in :mod:`companion.torch` and :mod:`companion.keras`: ``rnn`` (recurrent
+  layers and the models built on one), ``attention``, ``recommenders`` (GRU4Rec, LSTM4Rec,
+  Caser), ``sasrec``. The task harnesses sit beside them, again mirrored: ``training`` (the one
+  ``fit``), ``next_item``, ``forecast``, ``purchase``. From-scratch lesson code that exists only
+  in PyTorch is named ``Scratch…``. :func:`companion.keras.load_torch` is the one way to copy
+  PyTorch weights into the Keras twin.
+* **Slots for the coming chapters**: sequence-to-sequence models go in ``torch/seq2seq.py`` and
+  ``keras/seq2seq.py``; variational autoencoders in ``torch/vae.py`` and ``keras/vae.py``;
+  reinforcement learning in ``companion/rl/`` (gymnasium environments, framework-neutral; it holds
+  one so far, :class:`companion.rl.ShopSessionEnv`), with the agents in ``torch/agents.py`` and
+  ``keras/agents.py``. ``seq2seq.py``, ``vae.py`` and ``agents.py`` do not exist yet.
+* Chapter-specific experiments live in a neutral task module or in the notebook, never in a
+  layer module.
 """
 from __future__ import annotations
 
@@ -11,9 +37,6 @@ import random
 import sys
 
 __version__ = "0.1.0"
-
-#: Thread count used for every CPU run, so results do not depend on the machine's core count.
-THREADS = 2
 
 # Quiet, deterministic TensorFlow. These must be set before TensorFlow is imported;
 # setdefault leaves a reader's own choice alone.
@@ -25,8 +48,8 @@ os.environ.setdefault("KMP_WARNINGS", "0")
 from .data import check_event_log, load_movielens_100k  # noqa: E402  (after the env setup)
 
 __all__ = [
-    "THREADS",
     "check_event_log",
+    "configure_tensorflow",
     "device",
     "device_name",
     "load_movielens_100k",
@@ -65,7 +88,28 @@ def device_name() -> str:
     return dev.type
 
 
-def seed_everything(seed: int = 0, *, deterministic: bool = True, frameworks=None) -> int:
+def configure_tensorflow() -> None:
+    """Let TensorFlow take GPU memory as it needs it (memory growth) instead of all of it at
+    start-up, so that PyTorch can still run in the same kernel. Called when
+    :mod:`companion.keras` is imported and by :func:`seed_everything`; does nothing without
+    TensorFlow or when its GPUs are already initialised."""
+    if "tensorflow" not in sys.modules:
+        try:
+            import keras
+        except ImportError:
+            return
+        if keras.backend.backend() != "tensorflow":
+            return
+    import tensorflow as tf
+
+    for gpu in tf.config.list_physical_devices("GPU"):
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except (RuntimeError, ValueError):  # already initialised: too late to change, keep going
+            pass
+
+
+def seed_everything(seed: int = 0, *, deterministic: bool = True, frameworks=None, threads: int | None = 2) -> int:
     """Seed Python, NumPy and the deep-learning frameworks; make CPU runs reproducible.
 
     Parameters
@@ -73,8 +117,11 @@ def seed_everything(seed: int = 0, *, deterministic: bool = True, frameworks=Non
     seed:
         The seed.
     deterministic:
-        Ask PyTorch and TensorFlow for deterministic kernels and fix their thread
-        count to :data:`THREADS`, so outputs are bit-for-bit repeatable on CPU.
+        Ask PyTorch and TensorFlow for deterministic kernels, so outputs are bit-for-bit
+        repeatable on CPU.
+    threads:
+        The CPU thread count of PyTorch and TensorFlow (default 2, so results do not depend
+        on the machine's core count; small models run as fast on 1). ``None`` leaves it alone.
     frameworks:
         Which of ``"torch"`` and ``"keras"`` to seed. ``None`` (default) seeds
         PyTorch when it is installed and Keras/TensorFlow only when already
@@ -85,6 +132,8 @@ def seed_everything(seed: int = 0, *, deterministic: bool = True, frameworks=Non
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     seed = int(seed)
+    if threads is not None and (isinstance(threads, bool) or int(threads) != threads or threads < 1):
+        raise ValueError(f"threads must be a positive int or None, got {threads!r}")
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
@@ -114,7 +163,8 @@ def seed_everything(seed: int = 0, *, deterministic: bool = True, frameworks=Non
             os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
             torch.use_deterministic_algorithms(True, warn_only=True)
             torch.backends.cudnn.benchmark = False
-            torch.set_num_threads(THREADS)
+        if threads is not None:
+            torch.set_num_threads(int(threads))
     if "keras" in frameworks:
         import keras
 
@@ -122,10 +172,12 @@ def seed_everything(seed: int = 0, *, deterministic: bool = True, frameworks=Non
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
+            configure_tensorflow()
             if deterministic:
                 tf.config.experimental.enable_op_determinism()
+            if threads is not None:
                 try:
-                    tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+                    tf.config.threading.set_intra_op_parallelism_threads(int(threads))
                     tf.config.threading.set_inter_op_parallelism_threads(1)
                 except RuntimeError:  # TensorFlow already initialised: keep its threads
                     pass

@@ -13,8 +13,15 @@ Two kinds of model
 * A **non-causal** model (Caser) maps ``(B, L)`` to ``(B, n_items)``: one prediction per
   row. It is trained on materialised prefixes, as RecBole does (every prefix of each
   training sequence predicts its next item). :func:`prefix_examples` builds the rows.
+
+The contract is written down as two :class:`typing.Protocol` classes: :class:`NextItemModel`
+(what ``fit_next_item``/``evaluate_next_item`` need of a neural model, in either framework) and
+:class:`Scorer` (a fitted baseline). :func:`training_rows` and :func:`validation` are the parts
+of ``fit_next_item`` the two frameworks share.
 """
 from __future__ import annotations
+
+from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -22,12 +29,81 @@ from .data.sequences import pad_left
 from .metrics import ranking_metrics
 
 __all__ = [
+    "NextItemModel",
+    "Scorer",
     "causal_windows",
+    "early_stopping_metric",
+    "last_position_outputs",
     "evaluate_scores",
     "evaluate_scorer",
     "prefix_examples",
     "mask_padding",
+    "training_rows",
+    "validation",
 ]
+
+
+@runtime_checkable
+class NextItemModel(Protocol):
+    """A neural next-item model (PyTorch ``nn.Module`` or ``keras.Model``).
+
+    ``causal``: ``True`` when ``model(x)`` maps ``(B, L)`` left-padded ids (0 = padding) to
+    ``(B, L, n_items)`` logits, position ``t`` predicting the item after ``t`` from positions
+    ``<= t`` only; ``False`` when it maps ``(B, L)`` to ``(B, n_items)``. Column 0 of the logits
+    is the padding "item". ``encode(x)`` returns the hidden states behind the logits (``(B, L, d)``
+    for a causal model, ``(B, d)`` otherwise); the last position is the user's summary
+    (``user_vectors``). Keras models also take ``training=`` in ``__call__`` and ``encode``.
+    """
+
+    causal: bool
+
+    def __call__(self, x: Any) -> Any: ...
+
+    def encode(self, x: Any) -> Any: ...
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """A fitted baseline (:mod:`companion.baselines`): ``score(inputs)`` maps a list of id
+    sequences to an ``(n, n_items)`` score matrix (column 0 = padding)."""
+
+    def score(self, inputs) -> np.ndarray: ...
+
+
+def training_rows(model, split, max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training rows of ``split.train`` for ``model``: :func:`causal_windows` for a causal
+    model, :func:`prefix_examples` otherwise."""
+    if getattr(model, "causal", False):
+        return causal_windows(split.train, max_len)
+    return prefix_examples(split.train, max_len)
+
+
+def early_stopping_metric(ks=(10,)) -> str:
+    """The validation metric ``fit_next_item`` stops on: NDCG at the first cutoff of ``ks``."""
+    ks = tuple(ks)
+    if not ks:
+        raise ValueError("ks must name at least one cutoff")
+    return f"ndcg@{int(ks[0])}"
+
+
+def validation(evaluate_next_item: Callable, split, *, max_len: int, ks=(10,), eval_every: int = 1):
+    """The validation callback of both ``fit_next_item``: ``(evaluate(model), metric name)``.
+
+    ``evaluate(model)`` returns the :func:`early_stopping_metric` on ``split``'s validation
+    targets every ``eval_every``-th call, and ``None`` (not evaluated) otherwise.
+    """
+    if isinstance(eval_every, bool) or int(eval_every) != eval_every or eval_every < 1:
+        raise ValueError(f"eval_every must be >= 1, got {eval_every}")
+    metric = early_stopping_metric(ks)
+    calls = [0]
+
+    def evaluate(model):
+        calls[0] += 1
+        if calls[0] % eval_every:
+            return None
+        return evaluate_next_item(model, split, "valid", max_len=max_len, ks=ks)[metric]
+
+    return evaluate, metric
 
 
 def causal_windows(seqs, max_len: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,6 +155,19 @@ def prefix_examples(seqs, max_len: int) -> tuple[np.ndarray, np.ndarray]:
     if not xs:
         raise ValueError("no training sequence has two or more items")
     return pad_left(xs, max_len), np.asarray(ys, dtype=np.int64)
+
+
+def last_position_outputs(forward: Callable, inputs, max_len: int, batch_size: int = 256) -> np.ndarray:
+    """Run ``forward`` over ``inputs`` (id sequences, cut and left-padded to ``max_len``) in batches.
+
+    ``forward(x)`` takes a ``(B, max_len)`` int64 array and returns the model's output at the last
+    position as a ``(B, d)`` array (a causal model's output at position ``max_len - 1``; a
+    non-causal model's only output). Returns ``(n, d)`` float64. Both frameworks' ``score_next_item``
+    and ``user_vectors`` are this loop.
+    """
+    x = pad_left(inputs, max_len)
+    out = [np.asarray(forward(x[s:s + batch_size])) for s in range(0, len(x), batch_size)]
+    return np.concatenate(out).astype(np.float64)
 
 
 def mask_padding(scores: np.ndarray) -> np.ndarray:

@@ -37,13 +37,3 @@ def plot_histogram(values, ax=None, bins: int = 40, xlabel: str = "", title: str
     ax.hist(values, bins=bins, log=log)
     ax.set(xlabel=xlabel, title=title)
     return ax
-
-
-def plot_curves(curves: dict, ax=None, xlabel: str = "epoch", ylabel: str = "", title: str = ""):
-    """Learning or validation curves: name -> list of values (one per epoch)."""
-    ax = _axes(ax, figsize=(5, 3))
-    for name, ys in curves.items():
-        ax.plot(np.arange(1, len(ys) + 1), ys, marker="o", ms=3, label=name)
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend(frameon=False)
-    return ax

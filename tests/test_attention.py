@@ -128,12 +128,13 @@ def test_sasrec_variants_run():
 
 def test_keras_mha_and_sasrec_match_torch(data):
     keras = pytest.importorskip("keras")
-    from companion.keras.attention import attention_mask, mha_from_torch
-    from companion.keras.sasrec import SASRec as KSASRec, load_torch_weights
+    from companion.keras import SASRec as KSASRec, load_torch
+    from companion.keras.attention import attention_mask
 
     x, pad = data
     mha = _torch_mha()
-    layer = mha_from_torch(mha)
+    layer = load_torch(keras.layers.MultiHeadAttention(num_heads=mha.num_heads, key_dim=mha.embed_dim // mha.num_heads),
+                       mha)
     ref, _ = mha(x, x, x, key_padding_mask=pad)
     out = keras.ops.convert_to_numpy(layer(x.numpy(), x.numpy(), attention_mask=attention_mask(pad.numpy())))
     assert np.abs(out - ref.detach().numpy()).max() <= 1e-5
@@ -152,7 +153,7 @@ def test_keras_mha_and_sasrec_match_torch(data):
         for name, p in t.named_parameters():
             if name.endswith("bias"):
                 p.normal_(0, 0.1)
-    k = load_torch_weights(KSASRec(30, 8, hidden=16, heads=2, inner=32), t)
+    k = load_torch(KSASRec(30, 8, hidden=16, heads=2, inner=32), t)
     ids = np.array([[0, 0, 0, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7, 8]])
     diff = np.abs(keras.ops.convert_to_numpy(k(ids, training=False)) - t(torch.from_numpy(ids)).detach().numpy())
     assert diff.max() <= 1e-5

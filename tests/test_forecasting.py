@@ -273,13 +273,12 @@ def test_keras_matches_torch_with_the_same_weights():
     import keras
     import torch
 
-    from companion.keras.forecast import LSTMForecastNet as KNet, copy_forecast_weights
-    from companion.torch.forecast import LSTMForecastNet as TNet
+    from companion.keras import LSTMForecastNet as KNet, load_torch
+    from companion.torch import LSTMForecastNet as TNet
 
     torch.manual_seed(0)
     tnet = TNet(2, 9, 8, 7).eval()
-    knet = KNet(14, 2, 9, 8, 7)
-    copy_forecast_weights(tnet, knet)
+    knet = load_torch(KNet(2, 9, 8, 7), tnet)
     rng = np.random.default_rng(0)
     past, extra = rng.normal(size=(5, 14, 2)).astype("float32"), rng.normal(size=(5, 9)).astype("float32")
     with torch.no_grad():
@@ -305,7 +304,7 @@ def test_keras_init_from_torch_starts_from_the_same_weights():
     import torch
 
     from companion.keras import LSTMForecaster as KerasLSTMForecaster
-    from companion.torch.forecast import LSTMForecastNet as TNet
+    from companion.torch import LSTMForecastNet as TNet
 
     y, _ = _series(90)
     f = _tiny(KerasLSTMForecaster, init="torch").fit(y)

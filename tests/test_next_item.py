@@ -173,7 +173,7 @@ def test_keras_twin_same_weights_same_outputs(name):
 
     _seed()
     tm = getattr(ct, name)(30, embedding_dim=8, hidden_size=12).eval()
-    km = getattr(keras_mod, name)(30, embedding_dim=8, hidden_size=12).load_torch(tm)
+    km = keras_mod.load_torch(getattr(keras_mod, name)(30, embedding_dim=8, hidden_size=12), tm)
     x = pad_left([np.array([3, 4, 5]), np.arange(1, 12)], 10)
     with torch.no_grad():
         t_out = tm(torch.from_numpy(x)).numpy()

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from companion.data import generate_shop_log
-from companion.features import FEATURES, lag_task, next_session_purchase, split_users
+from companion.data import FEATURES, lag_task, next_session_purchase, split_users
 
 
 @pytest.fixture(scope="module")

@@ -198,18 +198,18 @@ def test_keras_torch_parity():
     torch = pytest.importorskip("torch")
     pytest.importorskip("keras")
     import companion  # noqa: F401  (quiet TensorFlow)
-    from companion.keras.classifiers import PurchaseLSTM as KerasLSTM
-    from companion.keras.classifiers import load_torch_weights, predict_proba as k_proba
+    from companion.keras import PurchaseLSTM as KerasLSTM, load_torch
+    from companion.keras.purchase import predict_proba as k_proba
     from companion.torch import PurchaseLSTM
-    from companion.torch.classifiers import predict_proba as t_proba
+    from companion.torch.purchase import predict_proba as t_proba
 
     torch.manual_seed(0)
     tm = PurchaseLSTM(n_categories=5, hidden=8)
-    km = KerasLSTM(n_categories=5, hidden=8, lr=None)
+    km = KerasLSTM(n_categories=5, hidden=8)
     assert [w.shape for w in km.get_layer("lstm").get_weights()] == [(12, 32), (8, 32), (32,)]
     ev = np.array([[0, 0, 1, 2], [1, 1, 2, 1], [0, 0, 0, 2]])
     ca = np.array([[0, 0, 3, 3], [1, 2, 2, 5], [0, 0, 0, 4]])
-    load_torch_weights(km, tm)
+    load_torch(km, tm)
     pk = k_proba(km, ev, ca)
     pt = t_proba(tm, ev, ca)
     assert pk.shape == pt.shape == (3,)

@@ -1,5 +1,5 @@
-"""Data: the event-log schema, MovieLens-100K, the synthetic shop, and sequence tools."""
-from .events import EVENT_COLUMNS, EVENT_TYPES, check_event_log
+"""Data: the event-log schema, MovieLens-100K, the synthetic shop and tasks, sequence tools, features."""
+from .events import DAY, EVENT_COLUMNS, EVENT_TYPES, check_event_log
 from .movielens import (
     favourite_genre,
     load_movielens_100k,
@@ -7,6 +7,7 @@ from .movielens import (
 )
 from .sequences import (
     SequenceSplit,
+    batch_stream,
     batches,
     leave_one_out,
     pad_left,
@@ -17,13 +18,15 @@ from .sequences import (
     temporal_split,
     user_sequences,
 )
-from .synthetic import SyntheticShop, generate_shop_log
-from .purchase import PurchaseSessions, generate_purchase_sessions  # noqa: E402
+from .synthetic import SyntheticShop, generate_shop_log, lag_task
+from .features import FEATURES, next_session_purchase, split_users
+from .purchase import PurchaseSessions, generate_purchase_sessions, purchase_batches  # noqa: E402
 
 __all__ = [
-    "EVENT_COLUMNS", "EVENT_TYPES", "SequenceSplit", "SyntheticShop", "batches", "check_event_log",
+    "EVENT_COLUMNS", "EVENT_TYPES", "SequenceSplit", "SyntheticShop", "batch_stream", "batches", "check_event_log",
     "favourite_genre", "generate_shop_log", "leave_one_out", "load_movielens_100k",
     "load_movielens_100k_items", "pad_left", "reindex_items", "sample_negatives", "sessionize",
     "split_by_user", "temporal_split", "user_sequences",
 ]
-__all__ += ["PurchaseSessions", "generate_purchase_sessions"]
+__all__ += ["DAY", "FEATURES", "PurchaseSessions", "generate_purchase_sessions", "lag_task", "next_session_purchase",
+            "purchase_batches", "split_users"]

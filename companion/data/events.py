@@ -9,6 +9,9 @@ EVENT_COLUMNS = ("user_id", "item_id", "event", "timestamp")
 #: Event types of the synthetic e-commerce log, in funnel order.
 EVENT_TYPES = ("view", "cart", "buy", "return")
 
+#: Seconds in a day (timestamps are Unix seconds).
+DAY = 86_400
+
 
 def _rows(mask: pd.Series, limit: int = 5) -> str:
     idx = list(mask[mask].index[:limit])

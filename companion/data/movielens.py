@@ -118,8 +118,7 @@ def load_movielens_100k_items(path=None, download: bool = False) -> pd.DataFrame
                               "year": pd.to_numeric(raw["year"], errors="coerce")})
         genres = raw["genres"].fillna("").str.split(" ")
         for g in GENRES:
-            key = g.replace("-", "-")
-            items[g] = genres.map(lambda gs, k=key: k in gs)
+            items[g] = genres.map(lambda gs, k=g: k in gs)
         return items
     raise FileNotFoundError(f"no u.item or ml-100k.item next to the ratings in {where}")
 

@@ -41,38 +41,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .events import EVENT_TYPES, check_event_log
-from .sequences import pad_left, split_by_user
+from .._checks import check_int as _int, check_prob as _prob
+from .events import DAY, EVENT_TYPES, check_event_log
+from .sequences import batch_stream, pad_left, split_by_user
 
 __all__ = [
     "BROWSE_EVENTS",
     "PurchaseSessions",
     "generate_purchase_sessions",
+    "purchase_batches",
     "purchase_posterior",
     "split_by_user",
 ]
 
 #: Event types a prefix can contain; array code = position + 1 (0 is padding): view = 1, cart = 2.
 BROWSE_EVENTS = ("view", "cart")
-DAY = 86_400
-
-
-# ----------------------------------------------------------------------------- validation helpers
-def _int(name, v, low=1):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {v!r}")
-    return int(v)
-
-
-def _prob(name, v, *, open_=False):
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a probability, got {v!r}") from None
-    ok = (0.0 < v < 1.0) if open_ else (0.0 <= v <= 1.0)
-    if not np.isfinite(v) or not ok:
-        raise ValueError(f"{name} must be in {'(0, 1)' if open_ else '[0, 1]'}, got {v}")
-    return v
 
 
 def _pair(name, v):
@@ -420,3 +403,20 @@ def generate_purchase_sessions(
     ev_a, ca_a = data.arrays()
     data.prefixes["p_true"] = data.posterior(ev_a, ca_a)
     return data
+
+
+def purchase_batches(events, categories, labels, *, batch_size: int = 128, pool: int = 8, seed: int = 0):
+    """One epoch of length-bucketed batches per call, for ``fit`` in either framework.
+
+    Each batch is ``({"events": (B, L) int64, "categories": (B, L) int64}, labels (B,) float32)``.
+    Length bucketing (:func:`companion.data.batch_stream` with ``bucket_by``): rows of similar
+    prefix length share a batch, so the loop over time (which skips all-padding columns) is short
+    for short prefixes. Epoch ``e`` uses seed ``seed + e``, so runs repeat exactly.
+    """
+    ev = np.asarray(events, dtype=np.int64)
+    ca = np.asarray(categories, dtype=np.int64)
+    y = np.asarray(labels, dtype=np.float32)
+    if not (len(ev) == len(ca) == len(y)):
+        raise ValueError(f"events, categories and labels differ in length: {len(ev)}, {len(ca)}, {len(y)}")
+    return batch_stream({"events": ev, "categories": ca}, y, batch_size=batch_size, seed=seed,
+                        bucket_by=(ev > 0).sum(1), pool=pool)

@@ -2,7 +2,7 @@
 padded windows, splits, negatives and batches. Framework-neutral (NumPy + pandas)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,7 @@ from .events import check_event_log
 
 __all__ = [
     "SequenceSplit",
+    "batch_stream",
     "batches",
     "leave_one_out",
     "pad_left",
@@ -112,7 +113,6 @@ class SequenceSplit:
     item_ids: np.ndarray
     dropped_users: int = 0
     name: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def n_items(self) -> int:
@@ -240,19 +240,95 @@ def sample_negatives(n_items: int, targets, n: int = 100, *, seen=None, seed: in
     return out
 
 
-def batches(*arrays, batch_size: int = 256, shuffle: bool = False, seed: int = 0):
-    """Yield aligned mini-batches (tuples of array slices) of equally long arrays."""
+def _take(a, idx):
+    """Rows ``idx`` of an array, or of every array in a dict/tuple/list of arrays."""
+    if isinstance(a, dict):
+        return {k: _take(v, idx) for k, v in a.items()}
+    if isinstance(a, (tuple, list)):
+        return type(a)(_take(v, idx) for v in a)
+    if isinstance(a, np.ndarray):
+        return a[np.asarray(idx)]  # the order may be a (CPU) torch tensor: the same rows as for tensors
+    return a[idx]
+
+
+def _rows(a) -> int:
+    if isinstance(a, dict):
+        a = next(iter(a.values()))
+    elif isinstance(a, (tuple, list)):
+        a = a[0]
+    return len(a)
+
+
+def batches(*arrays, batch_size: int = 256, shuffle: bool = False, seed: int = 0, order=None):
+    """Yield aligned mini-batches (tuples of row slices) of equally long arrays.
+
+    An "array" may also be a dict (or tuple) of arrays, sliced alike: ``batches({"a": a, "b": b}, y)``
+    yields ``({"a": a[idx], "b": b[idx]}, y[idx])``. ``order`` gives the row order explicitly
+    (a permutation, NumPy or PyTorch); else rows are taken in order, or shuffled with ``seed``.
+    """
     if not arrays:
         raise ValueError("give at least one array")
-    n = len(arrays[0])
-    if any(len(a) != n for a in arrays):
-        raise ValueError(f"arrays have different lengths: {[len(a) for a in arrays]}")
+    n = _rows(arrays[0])
+    if any(_rows(a) != n for a in arrays):
+        raise ValueError(f"arrays have different lengths: {[_rows(a) for a in arrays]}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    if order is None:
+        order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    elif len(order) != n:
+        raise ValueError(f"order has {len(order)} entries for {n} rows")
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
-        yield tuple(a[idx] for a in arrays)
+        yield tuple(_take(a, idx) for a in arrays)
+
+
+def batch_stream(*arrays, batch_size: int = 256, shuffle: bool = True, seed: int = 0, permutation=None,
+                 bucket_by=None, pool: int = 8):
+    """The one batching helper of every training loop: a zero-argument callable that yields one
+    epoch of mini-batches (see :func:`batches`) each time it is called.
+
+    * default: each epoch a new shuffle from one NumPy generator seeded with ``seed``;
+    * ``permutation``: a callable ``n -> permutation of range(n)`` that draws the order instead
+      (:func:`companion.torch.torch_permutation` draws it with a seeded ``torch.Generator``);
+    * ``bucket_by`` (one length per row): length bucketing. Epoch ``e`` shuffles the rows with
+      seed ``seed + e``, sorts each pool of ``pool * batch_size`` rows by length, cuts batches and
+      shuffles the batch order, so rows of similar length share a batch.
+    """
+    if not arrays:
+        raise ValueError("give at least one array")
+    if batch_size < 1 or pool < 1:
+        raise ValueError(f"batch_size and pool must be >= 1, got {batch_size} and {pool}")
+    n = _rows(arrays[0])
+    rng = np.random.default_rng(seed)
+    epoch = [0]
+    if bucket_by is not None:
+        lengths = np.asarray(bucket_by)
+        if len(lengths) != n:
+            raise ValueError(f"bucket_by has {len(lengths)} lengths for {n} rows")
+
+    def one_epoch():
+        if bucket_by is not None:
+            r = np.random.default_rng(seed + epoch[0])
+            epoch[0] += 1
+            order = r.permutation(n)
+            size = pool * batch_size
+            chunks = []
+            for s in range(0, n, size):
+                part = order[s:s + size]
+                part = part[np.argsort(lengths[part], kind="stable")]
+                chunks += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+            for j in r.permutation(len(chunks)):
+                yield tuple(_take(a, chunks[j]) for a in arrays)
+            return
+        if not shuffle:
+            order = np.arange(n)
+        elif permutation is not None:
+            order = permutation(n)
+        else:
+            order = rng.permutation(n)
+        yield from batches(*arrays, batch_size=batch_size, order=order)
+
+    return one_epoch
 
 
 def split_by_user(users, fractions=(0.7, 0.15, 0.15), seed: int = 0) -> dict:

@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .events import EVENT_TYPES
+from .._checks import check_int, check_positive as _positive
+from .events import DAY, EVENT_TYPES
 
-__all__ = ["SyntheticShop", "generate_shop_log"]
-
-DAY = 86_400
+__all__ = ["SyntheticShop", "generate_shop_log", "lag_task"]
 
 
 @dataclass
@@ -145,12 +144,6 @@ def _check_event(event: str):
         raise ValueError(f"event must be one of {EVENT_TYPES}, got {event!r}")
 
 
-def _positive(name, value, upper=None):
-    if not np.isfinite(value) or value <= 0 or (upper is not None and value >= upper):
-        bound = f"in (0, {upper})" if upper is not None else "positive"
-        raise ValueError(f"{name} must be {bound}, got {value}")
-
-
 def generate_shop_log(
     n_users: int = 600,
     n_items: int = 400,
@@ -180,8 +173,7 @@ def generate_shop_log(
     """
     for name, v in [("n_users", n_users), ("n_items", n_items), ("n_categories", n_categories),
                     ("days", days), ("n_neighbours", n_neighbours)]:
-        if not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+        check_int(name, v)
     if n_neighbours >= n_items:
         raise ValueError("n_neighbours must be smaller than n_items")
     _positive("sessions_per_day", sessions_per_day)
@@ -296,3 +288,26 @@ def generate_shop_log(
     return SyntheticShop(events=events, items=items, users=users, transition=transition, taste=taste,
                          day_factor=day_factor, buy_prob_by_day=buy_by_day, params=params,
                          _prev_item=prev_item)
+
+
+def lag_task(n: int, length: int, k: int, *, n_symbols: int = 4, marker: bool = True, seed: int = 0):
+    """A sequence task that needs memory ``k`` steps back.
+
+    Each sequence is ``length`` one-hot symbols (events) drawn uniformly from ``n_symbols``; the
+    label is the symbol at position ``length - k`` (so ``k = 1`` is the last input, an easy task,
+    and large ``k`` means the information has to survive ``k - 1`` updates by other events).
+    With ``marker=True`` an extra input channel is 1 at that position, so the model need not
+    count steps, only remember (as in Hochreiter & Schmidhuber's 1997 experiments). Chance
+    accuracy is ``1 / n_symbols``. Returns ``x`` float32 (n, length, n_symbols + marker) and
+    ``y`` int64 (n,).
+    """
+    if not 1 <= k <= length:
+        raise ValueError(f"k must be in [1, length={length}], got {k}")
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, n_symbols, size=(n, length))
+    x = np.eye(n_symbols, dtype=np.float32)[s]
+    if marker:
+        flag = np.zeros((n, length, 1), dtype=np.float32)
+        flag[:, length - k] = 1.0
+        x = np.concatenate([x, flag], axis=-1)
+    return x, s[:, length - k].astype(np.int64)

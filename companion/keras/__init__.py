@@ -1,16 +1,33 @@
-"""Keras 3 implementations. Mirrors :mod:`companion.torch` (same names for the same models).
+"""Keras 3 implementations. Mirrors :mod:`companion.torch`: the same module names, the same model
+names, constructor arguments and function signatures (``tests/test_mirror.py`` checks it); no
+model compiles itself (:func:`fit` does).
+
+Model families: :mod:`~companion.keras.rnn`, :mod:`~companion.keras.attention`,
+:mod:`~companion.keras.recommenders`, :mod:`~companion.keras.sasrec`. Task harnesses:
+:mod:`~companion.keras.training` (the one ``fit``), :mod:`~companion.keras.next_item`,
+:mod:`~companion.keras.forecast`, :mod:`~companion.keras.purchase`. Keras-only:
+:func:`load_torch` (:mod:`~companion.keras.porting`), the one way to copy PyTorch weights in.
 
 Runs on the TensorFlow backend by default; with ``KERAS_BACKEND=torch`` the Keras tests pass too
 (``tests/test_project.py`` checks it), so the Keras side also runs where TensorFlow is missing.
-Import :mod:`companion` first so TensorFlow starts quietly.
+Importing it sets TensorFlow's GPU memory growth (:func:`companion.configure_tensorflow`), so a
+Keras call does not take the whole GPU before PyTorch runs in the same kernel.
 """
-import companion as _companion  # noqa: F401  (sets the TensorFlow environment before keras loads)
+import companion as _companion  # (sets the TensorFlow environment before keras loads)
 
-from .training import History, fit  # noqa: F401,E402
-from .next_item import evaluate_next_item, fit_next_item, score_next_item, user_vectors  # noqa: F401,E402
-from .recommenders import GRU4Rec, LSTM4Rec  # noqa: F401,E402
-from .classifiers import PurchaseLSTM  # noqa: F401,E402
-from .attention import mha_from_torch  # noqa: F401,E402
-from .sasrec import SASRec, load_torch_weights  # noqa: F401,E402
-from .rnn import RecurrentClassifier, copy_gru_weights, copy_lstm_weights, gru_from_torch, lstm_from_torch  # noqa: F401,E402
-from .forecast import LSTMForecaster, LSTMForecastNet, copy_forecast_weights  # noqa: F401,E402
+_companion.configure_tensorflow()
+
+from .training import History, fit  # noqa: E402
+from .next_item import evaluate_next_item, fit_next_item, score_next_item, user_vectors  # noqa: E402
+from .recommenders import Caser, GRU4Rec, LSTM4Rec  # noqa: E402
+from .attention import MultiHeadAttention, scaled_dot_product_attention, sinusoidal_positions  # noqa: E402
+from .sasrec import SASRec  # noqa: E402
+from .rnn import LSTMForecastNet, PurchaseLSTM, RecurrentClassifier  # noqa: E402
+from .forecast import LSTMForecaster  # noqa: E402
+from .porting import load_torch  # noqa: E402
+
+__all__ = [
+    "Caser", "GRU4Rec", "History", "LSTM4Rec", "LSTMForecastNet", "LSTMForecaster", "MultiHeadAttention",
+    "PurchaseLSTM", "RecurrentClassifier", "SASRec", "evaluate_next_item", "fit", "fit_next_item",
+    "load_torch", "score_next_item", "scaled_dot_product_attention", "sinusoidal_positions", "user_vectors",
+]

@@ -9,16 +9,13 @@ out of the softmax and scores ``-inf`` at evaluation.
 """
 from __future__ import annotations
 
-import math
-import time
-
 import keras
 import numpy as np
 from keras import ops
 
-from ..data.sequences import pad_left
-from ..next_item import causal_windows, evaluate_scores, mask_padding, prefix_examples
-from ..training_history import History
+from ..data.sequences import batch_stream
+from ..next_item import evaluate_scores, last_position_outputs, mask_padding, training_rows, validation
+from ..training import History
 from .training import fit
 
 __all__ = ["fit_next_item", "evaluate_next_item", "score_next_item", "user_vectors", "next_item_loss"]
@@ -43,59 +40,39 @@ def fit_next_item(
     epochs: int = 30,
     batch_size: int = 128,
     lr: float = 1e-3,
+    weight_decay: float = 0.0,
     patience: int | None = 5,
     clip_grad_norm: float | None = None,
+    ks=(10,),
     device=None,
     progress: bool = False,
     eval_every: int = 1,
     seed: int = 0,
 ) -> History:
-    """Compile ``model`` with Adam and :func:`next_item_loss`, train it on ``split.train``,
-    early-stop on validation NDCG@10 and restore the best epoch's weights.
+    """Train a next-item model on ``split.train`` with Adam and :func:`next_item_loss`; early-stop
+    on validation NDCG at ``ks[0]`` and restore the best epoch's weights (as
+    :func:`companion.torch.fit_next_item`, with the same arguments).
 
-    ``device`` is accepted for symmetry with PyTorch and ignored (Keras places ops
-    itself); ``seed`` seeds Keras' shuffling.
+    ``seed`` seeds Keras and the batch order (:func:`companion.data.batch_stream`); ``device``
+    is accepted for symmetry (Keras places the work itself); ``weight_decay`` is decoupled
+    (see :func:`companion.keras.fit`).
     """
-    if eval_every < 1:
-        raise ValueError(f"eval_every must be >= 1, got {eval_every}")
+    evaluate, metric = validation(evaluate_next_item, split, max_len=max_len, ks=ks, eval_every=eval_every)
     keras.utils.set_random_seed(seed)
-    if getattr(model, "causal", False):
-        x, y = causal_windows(split.train, max_len)
-    else:
-        x, y = prefix_examples(split.train, max_len)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, clipnorm=clip_grad_norm),
-                  loss=next_item_loss)
-    epoch, cpu, clock = [0], [], [time.process_time()]
-
-    def evaluate(m):
-        now = time.process_time()
-        cpu.append(now - clock[0])
-        epoch[0] += 1
-        try:
-            if epoch[0] % eval_every:
-                return -math.inf
-            return evaluate_next_item(m, split, "valid", max_len=max_len)["ndcg@10"]
-        finally:
-            clock[0] = time.process_time()
-
-    hist = fit(model, x, y, evaluate=evaluate, epochs=epochs, batch_size=batch_size,
-               patience=patience, mode="max", shuffle=True, progress=progress)
-    hist.valid = [math.nan if v == -math.inf else v for v in hist.valid]
-    hist.epoch_cpu_seconds = cpu  # training CPU seconds per epoch, validation excluded
-    return hist
+    x, y = training_rows(model, split, max_len)
+    return fit(model, batch_stream(x, y, batch_size=batch_size, seed=seed), next_item_loss, evaluate=evaluate,
+               epochs=epochs, lr=lr, weight_decay=weight_decay, clip_grad_norm=clip_grad_norm, patience=patience,
+               mode="max", metric=metric, device=device, progress=progress)
 
 
 def _last_outputs(model, inputs, max_len: int, batch_size: int, encode: bool) -> np.ndarray:
-    x = pad_left(inputs, max_len)
-    out = []
-    for start in range(0, len(x), batch_size):
-        xb = x[start:start + batch_size]
+    def forward(xb):
         o = model.encode(xb, training=False) if encode else model(xb, training=False)
-        o = ops.convert_to_numpy(o)
-        if o.ndim == 3:
+        if len(o.shape) == 3:  # causal: the last position predicts the next item
             o = o[:, -1]
-        out.append(o)
-    return np.concatenate(out).astype(np.float64)
+        return ops.convert_to_numpy(o)
+
+    return last_position_outputs(forward, inputs, max_len, batch_size)
 
 
 def score_next_item(model, inputs, max_len: int = 50, *, batch_size: int = 256) -> np.ndarray:

@@ -1,121 +1,134 @@
-"""Keras 3 recurrent layers holding the weights of a PyTorch ``nn.LSTM`` / ``nn.GRU``.
+"""Recurrent networks in Keras 3, the mirror of :mod:`companion.torch.rnn`: the models built on one
+recurrent layer, with the same names and constructor arguments as the PyTorch ones.
 
-What differs between the two frameworks (and what the copy below does about it):
+* :class:`RecurrentClassifier` (chapter 3): a recurrent layer read at the last step, then a dense
+  layer to ``n_classes`` logits. ``scratch=True`` runs the cell step by step in a
+  ``keras.layers.RNN`` loop instead of the fused layer (PyTorch's ``scratch=True`` swaps in the
+  gate-by-gate ``Scratch…`` layers, which are PyTorch-only lesson code); the weights are the same.
+* :class:`PurchaseLSTM` (chapter 4): embeddings of (event type, category), an LSTM with
+  variational dropout (``dropout``/``recurrent_dropout``: one mask per sequence, reused at every
+  step), padded steps skipped (the mask of ``events > 0``), a logit.
+* :class:`LSTMForecastNet` (chapter 5): LSTM over the past window, its last hidden state
+  concatenated with the extra inputs, one dense layer to the ``horizon`` outputs.
 
-* **Layout.** PyTorch stores ``weight_ih_l0`` as (gates·H, input) and multiplies ``x @ W.T``;
-  Keras stores ``kernel`` as (input, gates·H) and multiplies ``x @ kernel``. So
-  ``kernel = weight_ih.T`` and ``recurrent_kernel = weight_hh.T``.
-* **LSTM gate order.** PyTorch stacks i, f, g, o; Keras stacks i, f, c, o. Keras's "c" is
-  PyTorch's "g" (the candidate cell), so the order is in fact the same and no reordering is needed.
-* **LSTM biases.** PyTorch has two bias vectors, ``bias_ih`` and ``bias_hh``, that only enter
-  as a sum; Keras has one. ``bias = bias_ih + bias_hh``.
-* **GRU gate order.** PyTorch stacks r, z, n; Keras stacks z, r, h. The first two blocks swap.
-* **GRU biases.** The candidate uses ``r ⊙ (W_hn h + b_hn)``, so ``b_hn`` cannot be merged into
-  ``b_in``. Keras's ``reset_after=True`` (the default) keeps a (2, 3H) bias: row 0 the input
-  bias, row 1 the recurrent bias, which is exactly PyTorch's pair.
+None of them compiles itself: :func:`companion.keras.fit` compiles with its optimizer and loss.
+How PyTorch's recurrent weights map onto Keras's (layout, gate order, biases) is explained in
+:mod:`companion.keras.porting`.
 """
 from __future__ import annotations
 
-import numpy as np
-
 import companion as _companion  # noqa: F401  (quiet TensorFlow start-up)
 import keras
+from keras import layers, ops
 
-__all__ = ["copy_lstm_weights", "copy_gru_weights", "lstm_from_torch", "gru_from_torch",
-           "RecurrentClassifier"]
+from .._checks import check_dropout, check_int
 
+__all__ = ["LSTMForecastNet", "PurchaseLSTM", "RecurrentClassifier"]
 
-def _np(t):
-    return t.detach().cpu().numpy()
-
-
-def _torch_layer_weights(layer, k: int):
-    w_ih, w_hh = _np(getattr(layer, f"weight_ih_l{k}")), _np(getattr(layer, f"weight_hh_l{k}"))
-    b_ih = getattr(layer, f"bias_ih_l{k}", None)
-    b_hh = getattr(layer, f"bias_hh_l{k}", None)
-    return w_ih, w_hh, (None if b_ih is None else _np(b_ih)), (None if b_hh is None else _np(b_hh))
+_FUSED = {"rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
+_CELLS = {"rnn": layers.SimpleRNNCell, "lstm": layers.LSTMCell, "gru": layers.GRUCell}
 
 
-def _check(layer, kind):
-    import torch.nn as nn
+class RecurrentClassifier(keras.Model):
+    """``kind`` (``"rnn"``, ``"lstm"``, ``"gru"``) recurrent layers read at the last step, then a
+    dense layer to ``n_classes`` logits. Input ``(batch, time, input_size)``."""
 
-    cls = {"lstm": nn.LSTM, "gru": nn.GRU}[kind]
-    if not isinstance(layer, cls):
-        raise TypeError(f"expected a torch.nn.{cls.__name__}, got {type(layer).__name__}")
-    if layer.bidirectional or getattr(layer, "proj_size", 0):
-        raise ValueError("bidirectional layers and proj_size > 0 are not supported")
+    def __init__(self, kind: str, input_size: int, hidden_size: int, n_classes: int = 2, *,
+                 num_layers: int = 1, scratch: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        if kind not in _FUSED:
+            raise ValueError(f"kind must be one of {sorted(_FUSED)}, got {kind!r}")
+        check_int("num_layers", num_layers)
+        self.kind, self.input_size, self.hidden_size = kind, input_size, hidden_size
+        self.num_layers, self.scratch = num_layers, scratch
+        extra = {"reset_after": True} if kind == "gru" else {}  # PyTorch's GRU convention
+        self.rnns = []
+        for k in range(num_layers):
+            last = k == num_layers - 1
+            if scratch:
+                rnn = layers.RNN(_CELLS[kind](hidden_size, **extra), return_sequences=not last, name=f"rnn_{k}")
+            else:
+                rnn = _FUSED[kind](hidden_size, return_sequences=not last, name=f"rnn_{k}", **extra)
+            self.rnns.append(rnn)
+        self.head = layers.Dense(n_classes, name="head")
+        self.build((None, None, input_size))
 
+    def build(self, input_shape):
+        size = self.input_size
+        for rnn in self.rnns:
+            rnn.build((None, None, size))
+            size = self.hidden_size
+        self.head.build((None, self.hidden_size))
+        self.built = True
 
-def _build(keras_layer, input_size: int):
-    if not keras_layer.built:
-        keras_layer.build((None, None, input_size))
-
-
-def copy_lstm_weights(torch_lstm, keras_lstm, layer: int = 0) -> None:
-    """Copy layer ``layer`` of a PyTorch ``nn.LSTM`` into a ``keras.layers.LSTM`` (built here if needed)."""
-    _check(torch_lstm, "lstm")
-    w_ih, w_hh, b_ih, b_hh = _torch_layer_weights(torch_lstm, layer)
-    _build(keras_lstm, w_ih.shape[1])
-    weights = [w_ih.T, w_hh.T]  # i, f, g(=c), o: the same order in both frameworks
-    if keras_lstm.use_bias:
-        weights.append(np.zeros(w_ih.shape[0], w_ih.dtype) if b_ih is None else b_ih + b_hh)
-    keras_lstm.set_weights(weights)
-
-
-def _gru_reorder(a: np.ndarray, H: int) -> np.ndarray:
-    """PyTorch's r, z, n blocks (along axis 0) -> Keras's z, r, h."""
-    return np.concatenate([a[H:2 * H], a[:H], a[2 * H:]], axis=0)
-
-
-def copy_gru_weights(torch_gru, keras_gru, layer: int = 0) -> None:
-    """Copy layer ``layer`` of a PyTorch ``nn.GRU`` into a ``keras.layers.GRU(reset_after=True)``."""
-    _check(torch_gru, "gru")
-    if not keras_gru.reset_after:
-        raise ValueError("PyTorch's GRU applies the reset gate after the recurrent product: use reset_after=True")
-    H = torch_gru.hidden_size
-    w_ih, w_hh, b_ih, b_hh = _torch_layer_weights(torch_gru, layer)
-    _build(keras_gru, w_ih.shape[1])
-    weights = [_gru_reorder(w_ih, H).T, _gru_reorder(w_hh, H).T]
-    if keras_gru.use_bias:
-        if b_ih is None:
-            b_ih = b_hh = np.zeros(3 * H, w_ih.dtype)
-        weights.append(np.stack([_gru_reorder(b_ih, H), _gru_reorder(b_hh, H)]))
-    keras_gru.set_weights(weights)
+    def call(self, x, training=None):
+        h = ops.convert_to_tensor(x)
+        for rnn in self.rnns:
+            h = rnn(h, training=training)
+        return self.head(h)
 
 
-def _from_torch(layer, kind: str, dtype):
-    _check(layer, kind)
-    if dtype is None:
-        dtype = str(layer.weight_ih_l0.dtype).replace("torch.", "")
-    cls = keras.layers.LSTM if kind == "lstm" else keras.layers.GRU
-    copy = copy_lstm_weights if kind == "lstm" else copy_gru_weights
-    extra = {} if kind == "lstm" else {"reset_after": True}
-    model = keras.Sequential([keras.Input(shape=(None, layer.input_size), dtype=dtype)])
-    for k in range(layer.num_layers):
-        rec = cls(layer.hidden_size, return_sequences=True, use_bias=layer.bias, dtype=dtype,
-                  name=f"{kind}_l{k}", **extra)
-        model.add(rec)
-        copy(layer, rec, k)
-    return model
+class PurchaseLSTM(keras.Model):
+    """Embed (event type, category), run an LSTM over the prefix, map the last state to a logit.
+
+    Input: a dict ``{"events": (batch, time) int, "categories": (batch, time) int}``, left-padded
+    with 0. Output: logits of shape ``(batch,)`` (train with ``BinaryCrossentropy(from_logits=True)``,
+    :data:`companion.keras.purchase.purchase_loss`; :func:`~companion.keras.purchase.predict_proba`
+    applies the sigmoid). Arguments as :class:`companion.torch.PurchaseLSTM`.
+    """
+
+    def __init__(self, n_categories: int, n_event_types: int = 2, *, event_dim: int = 4, category_dim: int = 8,
+                 hidden: int = 32, dropout: float = 0.2, recurrent_dropout: float = 0.2,
+                 output_dropout: float = 0.2, **kwargs):
+        kwargs.setdefault("name", "PurchaseLSTM")
+        super().__init__(**kwargs)
+        for name, v in [("n_categories", n_categories), ("n_event_types", n_event_types),
+                        ("event_dim", event_dim), ("category_dim", category_dim), ("hidden", hidden)]:
+            check_int(name, v)
+        for name, v in [("dropout", dropout), ("recurrent_dropout", recurrent_dropout),
+                        ("output_dropout", output_dropout)]:
+            check_dropout(name, v)
+        self.n_categories, self.n_event_types, self.hidden = int(n_categories), int(n_event_types), int(hidden)
+        self.event_embedding = layers.Embedding(n_event_types + 1, event_dim, name="event_embedding")
+        self.category_embedding = layers.Embedding(n_categories + 1, category_dim, name="category_embedding")
+        self.lstm = layers.LSTM(hidden, dropout=dropout, recurrent_dropout=recurrent_dropout, name="lstm")
+        self.output_dropout = layers.Dropout(output_dropout, name="output_dropout")
+        self.head = layers.Dense(1, name="head")
+        self._dims = (event_dim, category_dim)
+        self.build(None)
+
+    def build(self, input_shape):
+        self.event_embedding.build((None, None))
+        self.category_embedding.build((None, None))
+        self.lstm.build((None, None, sum(self._dims)))
+        self.head.build((None, self.hidden))
+        self.built = True
+
+    def call(self, inputs, training=None):
+        events = ops.cast(inputs["events"], "int32")
+        categories = ops.cast(inputs["categories"], "int32")
+        x = ops.concatenate([self.event_embedding(events), self.category_embedding(categories)], axis=-1)
+        h = self.lstm(x, mask=ops.not_equal(events, 0), training=training)  # padded steps carry the state
+        return ops.squeeze(self.head(self.output_dropout(h, training=training)), -1)
 
 
-def lstm_from_torch(lstm, dtype=None) -> keras.Sequential:
-    """A ``keras.Sequential`` of ``lstm.num_layers`` ``keras.layers.LSTM`` layers
-    (``return_sequences=True``) with the weights of the PyTorch ``lstm``; its output on
-    (batch, time, features) input equals ``lstm(x)[0]`` with ``batch_first=True``."""
-    return _from_torch(lstm, "lstm", dtype)
+class LSTMForecastNet(keras.Model):
+    """``[past (B, L, F), extra (B, E)]`` → LSTM → last hidden state ⊕ extra → Dense → (B, horizon)."""
 
+    def __init__(self, n_features: int, n_extra: int, hidden: int, horizon: int, **kwargs):
+        kwargs.setdefault("name", "lstm_forecaster")
+        super().__init__(**kwargs)
+        self.n_features, self.n_extra, self.hidden = n_features, n_extra, hidden
+        self.lstm = layers.LSTM(hidden, name="lstm")
+        self.head = layers.Dense(horizon, name="head")
+        self.build(None)
 
-def gru_from_torch(gru, dtype=None) -> keras.Sequential:
-    """The GRU counterpart of :func:`lstm_from_torch` (``reset_after=True``)."""
-    return _from_torch(gru, "gru", dtype)
+    def build(self, input_shape):
+        self.lstm.build((None, None, self.n_features))
+        self.head.build((None, self.hidden + self.n_extra))
+        self.built = True
 
-
-def RecurrentClassifier(kind: str, input_size: int, hidden_size: int, n_classes: int = 2) -> keras.Model:
-    """Keras mirror of :class:`companion.torch.rnn.RecurrentClassifier`: a recurrent layer read at
-    the last step and a dense layer to ``n_classes`` logits (not compiled)."""
-    layers = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-    if kind not in layers:
-        raise ValueError(f"kind must be one of {sorted(layers)}, got {kind!r}")
-    return keras.Sequential([keras.Input(shape=(None, input_size)), layers[kind](hidden_size),
-                             keras.layers.Dense(n_classes)])
+    def call(self, inputs, training=None):
+        past, extra = inputs
+        h = self.lstm(ops.convert_to_tensor(past), training=training)
+        return self.head(ops.concatenate([h, ops.cast(extra, h.dtype)], axis=-1))

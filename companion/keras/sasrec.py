@@ -2,8 +2,8 @@
 
 Same architecture (learned positions, post-norm causal self-attention blocks with GELU
 feed-forward, output tied to the item embedding), built from ``keras.layers.MultiHeadAttention``.
-:func:`load_torch_weights` copies a trained PyTorch SASRec into it, so the two can be checked
-to give the same logits.
+:func:`companion.keras.load_torch` copies a trained PyTorch SASRec into it, so the two can be
+checked to give the same logits.
 """
 from __future__ import annotations
 
@@ -13,21 +13,13 @@ import companion as _companion  # noqa: F401  (quiet TensorFlow before keras loa
 import keras
 from keras import ops
 
-from .attention import attention_mask, torch_mha_weights_to_keras
+from .attention import _sinusoidal, attention_mask
 
-__all__ = ["SASRec", "SASRecBlock", "load_torch_weights"]
+__all__ = ["SASRec", "SASRecBlock"]
 
 
 def _normal():
     return keras.initializers.RandomNormal(stddev=0.02)
-
-
-def _sinusoidal(length: int, dim: int, base: float = 10000.0) -> np.ndarray:
-    t = np.arange(length, dtype=np.float64)[:, None]
-    freq = base ** (-np.arange(0, dim, 2, dtype=np.float64) / dim)
-    pe = np.zeros((length, dim))
-    pe[:, 0::2], pe[:, 1::2] = np.sin(t * freq), np.cos(t * freq)
-    return pe.astype("float32")
 
 
 class SASRecBlock(keras.layers.Layer):
@@ -97,7 +89,9 @@ class SASRec(keras.Model):
             b.build((None, None, self.hidden))
         self.built = True
 
-    def encode(self, x, training=None, return_weights: bool = False):
+    def encode(self, x, *, return_weights: bool = False, training=None):
+        """Hidden states ``(B, L, hidden)``; with ``return_weights``, also the attention
+        weights of every block, a list of ``(B, heads, L, L)`` tensors."""
         x = ops.cast(x, "int32")
         length = ops.shape(x)[1]
         h = self.item_embedding(x)
@@ -126,34 +120,3 @@ class SASRec(keras.Model):
         """Attention weights (NumPy, ``(B, heads, L, L)`` per block), inference mode."""
         _, w = self.encode(np.asarray(x), training=False, return_weights=True)
         return [np.asarray(ops.convert_to_numpy(t)) for t in w]
-
-
-def _np(t) -> np.ndarray:
-    if hasattr(t, "detach"):
-        t = t.detach().cpu().numpy()
-    return np.asarray(t, dtype="float32")
-
-
-def load_torch_weights(model: SASRec, torch_model) -> SASRec:
-    """Copy a :class:`companion.torch.SASRec` (same configuration) into a Keras :class:`SASRec`.
-
-    Linear weights are transposed ((out, in) -> (in, out)); attention weights are unpacked as
-    in :func:`companion.keras.attention.torch_mha_weights_to_keras`.
-    """
-    s = {k: _np(v) for k, v in torch_model.state_dict().items()}
-    heads = torch_model.config["heads"]
-    if model.config != torch_model.config:
-        raise ValueError(f"configurations differ: {model.config} vs {torch_model.config}")
-    model.item_embedding.set_weights([s["item_embedding.weight"]])
-    if model.positions == "learned":
-        model.position_embedding.set_weights([s["position_embedding.weight"]])
-    model.norm.set_weights([s["norm.weight"], s["norm.bias"]])
-    for i, b in enumerate(model.blocks):
-        p = f"blocks.{i}."
-        attn = {k[len(p) + 5:]: v for k, v in s.items() if k.startswith(p + "attn.")}
-        b.attn.set_weights(torch_mha_weights_to_keras(attn, heads))
-        b.norm1.set_weights([s[p + "norm1.weight"], s[p + "norm1.bias"]])
-        b.ff1.set_weights([s[p + "ff1.weight"].T, s[p + "ff1.bias"]])
-        b.ff2.set_weights([s[p + "ff2.weight"].T, s[p + "ff2.bias"]])
-        b.norm2.set_weights([s[p + "norm2.weight"], s[p + "norm2.bias"]])
-    return model

@@ -1,71 +1,66 @@
-"""The Keras mirror of :func:`companion.torch.training.fit`: ``model.fit`` one epoch at a
-time, a validation score after each, early stopping, and the best weights restored."""
+"""The Keras mirror of :func:`companion.torch.fit`, with the same signature: it compiles the model
+with Adam and the loss, trains it on the batches one ``train_on_batch`` at a time, and leaves the
+bookkeeping (validation after each epoch, early stopping, best weights, wall and CPU seconds per
+epoch) to :func:`companion.training.run_epochs`, which the PyTorch loop shares.
+"""
 from __future__ import annotations
 
-import math
-import time
-from typing import Callable
+from typing import Callable, Iterable
 
 import keras
-from tqdm import tqdm  # not tqdm.auto: it warns (stderr) in Jupyter when ipywidgets is missing
 
-from ..training_history import History, check_mode
+from ..training import History, run_epochs
 
 __all__ = ["History", "fit"]
 
 
 def fit(
     model: keras.Model,
-    x,
-    y=None,
+    batches: Callable[[], Iterable],
+    loss_fn: Callable | None,
     *,
     evaluate: Callable[[keras.Model], float] | None = None,
-    validation_data=None,
     epochs: int = 10,
-    batch_size: int = 256,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    optimizer: keras.optimizers.Optimizer | None = None,
+    clip_grad_norm: float | None = None,
     patience: int | None = None,
     mode: str = "max",
-    shuffle: bool = True,
-    sample_weight=None,
+    metric: str | None = None,
+    device=None,
     progress: bool = False,
 ) -> History:
-    """Train a compiled Keras model; return its :class:`History`.
+    """Train ``model`` and return its :class:`~companion.training.History` (as :func:`companion.torch.fit`).
 
-    ``evaluate(model)`` gives the validation score after each epoch; without it,
-    ``validation_data=(x_val, y_val)`` is used and the score is minus the validation
-    loss (so ``mode`` is forced to ``"max"``). Without either, training loss is watched.
+    ``batches()`` yields one epoch of ``(x, y)`` (or ``(x, y, sample_weight)``) NumPy batches
+    (:func:`companion.data.batch_stream` makes one). ``loss_fn`` is a Keras loss,
+    ``loss(y_true, y_pred)``: the model is compiled here with it and ``optimizer`` (default
+    ``Adam(lr)``, with ``weight_decay`` applied decoupled, AdamW-style, where PyTorch's Adam adds
+    it to the gradient; ``clip_grad_norm`` clips the global norm, as
+    ``torch.nn.utils.clip_grad_norm_``). ``loss_fn=None`` keeps the model's own compilation
+    (its optimizer's state carries on). ``evaluate(model)`` gives the validation score after each
+    epoch (``None``: not evaluated). ``device`` is accepted for symmetry and not used: Keras
+    places the work itself, on the GPU when its backend sees one.
     """
-    check_mode(mode)
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}")
-    if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
-        raise ValueError("compile the model (optimizer and loss) before calling fit")
-    if evaluate is None and validation_data is not None:
-        xv, yv = validation_data
-        evaluate = lambda m: -float(m.evaluate(xv, yv, batch_size=batch_size, verbose=0, return_dict=True)["loss"])  # noqa: E731
-        mode = "max"
-    hist, best_weights, since_best = History(), None, 0
-    bar = tqdm(range(1, epochs + 1), disable=not progress, desc="epochs", leave=False)
-    for epoch in bar:
-        start = time.perf_counter()
-        h = model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=shuffle,
-                      sample_weight=sample_weight, verbose=0)
-        hist.train_loss.append(float(h.history["loss"][-1]))
-        hist.epoch_seconds.append(time.perf_counter() - start)
-        if evaluate is not None:
-            score = float(evaluate(model))
-            watch, watch_mode = score, mode
-        else:
-            score, watch, watch_mode = math.nan, hist.train_loss[-1], "min"
-        hist.valid.append(score)
-        if hist.improved(watch, watch_mode):
-            hist.best_epoch, hist.best_score = epoch, watch
-            best_weights = model.get_weights()
-            since_best = 0
-        else:
-            since_best += 1
-        bar.set_postfix(loss=f"{hist.train_loss[-1]:.4f}", valid=f"{score:.4f}")
-        if patience is not None and since_best >= patience:
-            break
-    model.set_weights(best_weights)
-    return hist
+    if loss_fn is not None:
+        opt = optimizer or keras.optimizers.Adam(learning_rate=lr, weight_decay=weight_decay or None,
+                                                 global_clipnorm=clip_grad_norm)
+        model.compile(optimizer=opt, loss=loss_fn)
+    elif getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
+        raise ValueError("loss_fn=None needs a compiled model (optimizer and loss)")
+
+    def train_epoch(epoch):
+        total, n = 0.0, 0
+        for batch in batches():
+            x, y, sw = (tuple(batch) + (None,))[:3]
+            logs = model.train_on_batch(x, y, sample_weight=sw, return_dict=True)
+            total += float(logs["loss"])
+            n += 1
+        if n == 0:
+            raise ValueError("batches() yielded no batch")
+        return total / n
+
+    return run_epochs(train_epoch, evaluate=None if evaluate is None else (lambda: evaluate(model)),
+                      get_weights=model.get_weights, set_weights=model.set_weights,
+                      epochs=epochs, patience=patience, mode=mode, metric=metric, progress=progress)

@@ -1,9 +1,24 @@
-"""PyTorch implementations. Mirrors :mod:`companion.keras` (same names for the same models)."""
-from .training import History, fit, to_device  # noqa: F401
-from .next_item import evaluate_next_item, fit_next_item, score_next_item, user_vectors  # noqa: F401,E402
-from .recommenders import Caser, GRU4Rec, LSTM4Rec  # noqa: F401,E402
-from .classifiers import PurchaseLSTM  # noqa: F401,E402
-from .attention import MultiHeadAttention, scaled_dot_product_attention, sinusoidal_positions  # noqa: F401,E402
-from .sasrec import SASRec  # noqa: F401,E402
-from .rnn import RecurrentClassifier, ScratchGRU, ScratchLSTM, ScratchRNN  # noqa: F401,E402
-from .forecast import LSTMForecaster, LSTMForecastNet  # noqa: F401,E402
+"""PyTorch implementations. Mirrors :mod:`companion.keras`: the same module names, the same model
+names, constructor arguments and function signatures (``tests/test_mirror.py`` checks it).
+
+Model families: :mod:`~companion.torch.rnn`, :mod:`~companion.torch.attention`,
+:mod:`~companion.torch.recommenders`, :mod:`~companion.torch.sasrec`. Task harnesses:
+:mod:`~companion.torch.training` (the one ``fit``), :mod:`~companion.torch.next_item`,
+:mod:`~companion.torch.forecast`, :mod:`~companion.torch.purchase`. Torch-only: the
+``Scratch…`` lesson layers, :func:`to_device`, :func:`torch_permutation`.
+Coming: ``seq2seq.py``, ``vae.py`` and RL agents (``agents.py``), see :mod:`companion`.
+"""
+from .training import History, fit, to_device, torch_permutation
+from .next_item import evaluate_next_item, fit_next_item, score_next_item, user_vectors
+from .recommenders import Caser, GRU4Rec, LSTM4Rec
+from .attention import MultiHeadAttention, scaled_dot_product_attention, sinusoidal_positions
+from .sasrec import SASRec
+from .rnn import LSTMForecastNet, PurchaseLSTM, RecurrentClassifier, ScratchGRU, ScratchLSTM, ScratchRNN
+from .forecast import LSTMForecaster
+
+__all__ = [
+    "Caser", "GRU4Rec", "History", "LSTM4Rec", "LSTMForecastNet", "LSTMForecaster", "MultiHeadAttention",
+    "PurchaseLSTM", "RecurrentClassifier", "SASRec", "ScratchGRU", "ScratchLSTM", "ScratchRNN",
+    "evaluate_next_item", "fit", "fit_next_item", "score_next_item", "scaled_dot_product_attention",
+    "sinusoidal_positions", "to_device", "torch_permutation", "user_vectors",
+]

@@ -150,10 +150,6 @@ class MultiHeadAttention(nn.Module):
                 new.out_proj.bias.copy_(mha.out_proj.bias)
         return new.to(mha.in_proj_weight.device)
 
-    def numpy_weights(self) -> dict:
-        """The weights as NumPy arrays in PyTorch layout (out_features, in_features)."""
-        return {name: p.detach().cpu().numpy() for name, p in self.state_dict().items()}
-
 
 def sinusoidal_positions(length: int, dim: int, base: float = 10000.0) -> torch.Tensor:
     """The fixed positional encoding of Vaswani et al. (2017), (length, dim).

@@ -1,6 +1,6 @@
 """LSTM forecaster (PyTorch): direct multi-step output, trained with :func:`companion.torch.training.fit`.
 
-Mirrors :mod:`companion.keras.forecast`. The framework-neutral work (``log1p`` + scaling fitted on
+Mirrors :mod:`companion.keras.forecast`. The network is :class:`companion.torch.rnn.LSTMForecastNet`. The framework-neutral work (``log1p`` + scaling fitted on
 the training part only, windows, validation split, the walk-forward protocol) is in
 :class:`companion.forecasting.WindowedNeuralForecaster`.
 """
@@ -12,10 +12,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..data.sequences import batch_stream
 from ..forecasting import WindowedNeuralForecaster, Windows
-from .training import fit
+from .rnn import LSTMForecastNet
+from .training import fit, torch_permutation
 
-__all__ = ["LSTMForecastNet", "LSTMForecaster"]
+__all__ = ["LSTMForecaster"]
 
 
 @contextmanager
@@ -30,43 +32,26 @@ def _one_thread():
         torch.set_num_threads(threads)
 
 
-class LSTMForecastNet(nn.Module):
-    """``past`` (B, L, F) → LSTM → last hidden state ⊕ ``extra`` (B, E) → Linear → (B, horizon)."""
-
-    def __init__(self, n_features: int, n_extra: int, hidden: int, horizon: int):
-        super().__init__()
-        self.lstm = nn.LSTM(n_features, hidden, batch_first=True)
-        self.head = nn.Linear(hidden + n_extra, horizon)
-
-    def forward(self, past: torch.Tensor, extra: torch.Tensor) -> torch.Tensor:
-        _, (h, _) = self.lstm(past)
-        return self.head(torch.cat([h[-1], extra], dim=1))
-
-
 class LSTMForecaster(WindowedNeuralForecaster):
     """Direct ``horizon``-step LSTM forecaster (see :class:`~companion.forecasting.WindowedNeuralForecaster`
     for the protocol). Adam, MSE on the scaled values, minibatches shuffled with a seeded generator,
-    early stopping on the validation MSE with the best epoch's weights kept."""
+    early stopping on the validation MSE with the best epoch's weights kept. Trains on ``device``
+    (default: the CPU, one thread, which is fastest for a net this small)."""
 
     name = "LSTM (PyTorch)"
 
     def _train(self, train: Windows, valid: Windows):
         torch.manual_seed(self.seed)
-        gen = torch.Generator().manual_seed(self.seed)
+        dev = torch.device("cpu") if self.device is None else torch.device(self.device)
         f32 = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
         past, extra, target = f32(train.past), f32(train.extra), f32(train.target)
-        vp, ve, vt = f32(valid.past), f32(valid.extra), f32(valid.target)
+        vp, ve, vt = (f32(a).to(dev) for a in (valid.past, valid.extra, valid.target))
         self.net_ = LSTMForecastNet(past.shape[2], extra.shape[1], self.hidden, self.horizon)
-        bs = self.batch_size
-
-        def batches():
-            perm = torch.randperm(len(target), generator=gen)
-            for i in range(0, len(perm), bs):
-                j = perm[i:i + bs]
-                yield past[j], extra[j], target[j]
+        batches = batch_stream((past, extra), target, batch_size=self.batch_size,
+                               permutation=torch_permutation(self.seed))
 
         def loss_fn(model, batch):
-            p, e, t = batch
+            (p, e), t = batch
             return nn.functional.mse_loss(model(p, e), t)
 
         def evaluate(model):
@@ -74,9 +59,10 @@ class LSTMForecaster(WindowedNeuralForecaster):
 
         with _one_thread():
             return fit(self.net_, batches, loss_fn, evaluate=evaluate, epochs=self.epochs, lr=self.lr,
-                       patience=self.patience, mode="min", device=torch.device("cpu"))
+                       patience=self.patience, mode="min", device=dev)
 
     def _predict(self, past: np.ndarray, extra: np.ndarray) -> np.ndarray:
         self.net_.eval()
+        dev = next(self.net_.parameters()).device
         with _one_thread(), torch.no_grad():
-            return self.net_(torch.as_tensor(past), torch.as_tensor(extra)).numpy()
+            return self.net_(torch.as_tensor(past).to(dev), torch.as_tensor(extra).to(dev)).cpu().numpy()

@@ -3,11 +3,11 @@ recommender in the book (GRU4Rec, LSTM4Rec, Caser, SASRec, ...).
 
 Protocol (RecBole's sequential quick start): chronological leave-one-out split
 (:func:`companion.data.sequences.leave_one_out`), cross-entropy over all items, early
-stopping on validation NDCG@10, the **best** epoch's weights restored before testing, full
+stopping on validation NDCG@10 (NDCG at the first cutoff of ``ks``), the **best** epoch's weights restored before testing, full
 ranking over all items at evaluation, inputs cut to the last ``max_len`` items.
 
-The model contract
-------------------
+The model contract (:class:`companion.next_item.NextItemModel`)
+----------------------------------------------------------------
 * ``model.causal = True``: ``model(x)`` maps a ``(B, L)`` int64 tensor of left-padded ids
   (0 = padding) to ``(B, L, n_items)`` logits; position ``t`` predicts the item after
   position ``t``, and may look only at positions ``<= t``. Training computes the
@@ -21,23 +21,16 @@ and gets score ``-inf`` at evaluation.
 """
 from __future__ import annotations
 
-import math
-import time
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..data.sequences import pad_left
-from ..next_item import causal_windows, evaluate_scores, mask_padding, prefix_examples
-from ..training_history import History
-from .training import fit
+from ..data.sequences import batch_stream
+from ..next_item import evaluate_scores, last_position_outputs, mask_padding, training_rows, validation
+from ..training import History
+from .training import _model_device, fit, torch_permutation
 
 __all__ = ["fit_next_item", "evaluate_next_item", "score_next_item", "user_vectors", "next_item_loss"]
-
-
-def is_causal(model) -> bool:
-    return bool(getattr(model, "causal", False))
 
 
 def next_item_loss(model, batch) -> torch.Tensor:
@@ -65,83 +58,51 @@ def fit_next_item(
     weight_decay: float = 0.0,
     patience: int | None = 5,
     clip_grad_norm: float | None = None,
+    ks=(10,),
     device=None,
     progress: bool = False,
     eval_every: int = 1,
     seed: int = 0,
 ) -> History:
-    """Train a next-item model on ``split.train``; early-stop on validation NDCG@10.
+    """Train a next-item model on ``split.train``; early-stop on validation NDCG at ``ks[0]``.
 
     ``batch_size`` counts training rows: windows of up to ``max_len`` targets for a causal
     model, single prefixes for a non-causal one. ``eval_every=k`` computes the validation
     score every k-th epoch only (the others are recorded as NaN); ``patience`` counts
-    epochs. Returns the :class:`History` (plus ``epoch_cpu_seconds``: the process's CPU time
-    spent training in each epoch, a measure a busy shared machine does not inflate); the
-    model holds the best epoch's weights.
+    epochs. ``device`` defaults to :func:`companion.device`. Returns the
+    :class:`~companion.training.History` (with ``epoch_cpu_seconds``, the process's CPU time
+    spent training in each epoch); the model holds the best epoch's weights.
     """
-    if eval_every < 1:
-        raise ValueError(f"eval_every must be >= 1, got {eval_every}")
+    evaluate, metric = validation(evaluate_next_item, split, max_len=max_len, ks=ks, eval_every=eval_every)
     if device is None:
         from .. import device as _best_device
 
         device = _best_device()
-    model.to(device)
-    if is_causal(model):
-        x, y = causal_windows(split.train, max_len)
-    else:
-        x, y = prefix_examples(split.train, max_len)
-    x_t, y_t = torch.from_numpy(x), torch.from_numpy(y)
-    gen = torch.Generator().manual_seed(seed)
-
-    def batches():
-        order = torch.randperm(len(x_t), generator=gen)
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            yield x_t[idx], y_t[idx]
-
-    epoch, cpu, clock = [0], [], [time.process_time()]
-
-    def evaluate(m):
-        now = time.process_time()  # CPU time of this process: unlike wall time, not inflated by a busy machine
-        cpu.append(now - clock[0])
-        epoch[0] += 1
-        try:
-            if epoch[0] % eval_every:
-                return -math.inf  # not evaluated this epoch: never an improvement
-            return evaluate_next_item(m, split, "valid", max_len=max_len)["ndcg@10"]
-        finally:
-            clock[0] = time.process_time()
-
-    hist = fit(model, batches, next_item_loss, evaluate=evaluate, epochs=epochs, lr=lr,
+    x, y = training_rows(model, split, max_len)
+    batches = batch_stream(torch.from_numpy(x), torch.from_numpy(y), batch_size=batch_size,
+                           permutation=torch_permutation(seed))
+    return fit(model, batches, next_item_loss, evaluate=evaluate, epochs=epochs, lr=lr,
                weight_decay=weight_decay, clip_grad_norm=clip_grad_norm, patience=patience,
-               mode="max", device=device, progress=progress)
-    hist.valid = [math.nan if v == -math.inf else v for v in hist.valid]
-    hist.epoch_cpu_seconds = cpu  # training CPU seconds per epoch (all threads), validation excluded
-    return hist
-
-
-def _model_device(model) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")
+               mode="max", metric=metric, device=device, progress=progress)
 
 
 @torch.no_grad()
 def _last_outputs(model, inputs, max_len: int, batch_size: int, encode: bool) -> np.ndarray:
-    x = torch.from_numpy(pad_left(inputs, max_len))
     dev = _model_device(model)
     was_training = model.training
     model.eval()
-    out = []
-    for start in range(0, len(x), batch_size):
-        xb = x[start:start + batch_size].to(dev)
+
+    def forward(xb):
+        xb = torch.from_numpy(xb).to(dev)
         o = model.encode(xb) if encode else model(xb)
-        if o.dim() == 3:  # causal: the last position predicts the next item
+        if o.dim() == 3:  # causal: the last position predicts the next item (sliced on the device)
             o = o[:, -1]
-        out.append(o.float().cpu().numpy())
-    model.train(was_training)
-    return np.concatenate(out).astype(np.float64)
+        return o.float().cpu().numpy()
+
+    try:
+        return last_position_outputs(forward, inputs, max_len, batch_size)
+    finally:
+        model.train(was_training)
 
 
 def score_next_item(model, inputs, max_len: int = 50, *, batch_size: int = 256) -> np.ndarray:
@@ -167,6 +128,7 @@ def user_vectors(model, inputs, max_len: int = 50, *, batch_size: int = 256) -> 
 def evaluate_next_item(model, split, part: str = "test", *, max_len: int = 50, ks=(10,),
                        exclude_seen: bool = False) -> dict:
     """Full-ranking ``{"hit@K", "ndcg@K", "mrr@K"}`` on the ``part`` ("valid"/"test") targets.
+    ``model`` is a PyTorch model or a fitted baseline (:class:`companion.next_item.Scorer`).
 
     ``exclude_seen=False`` (RecBole's default) keeps items the user has already seen in the
     ranking; ``True`` removes them.

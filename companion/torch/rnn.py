@@ -1,4 +1,11 @@
-"""Recurrent layers written out gate by gate, so that the equations in the book can be read off the code.
+"""Recurrent networks (PyTorch): the layers written out gate by gate, and the models built on one
+recurrent layer. Mirrors :mod:`companion.keras.rnn` (same model names and arguments).
+
+* torch-only lesson code, written so the equations in the book can be read off it:
+  :class:`ScratchLSTMCell`, :class:`ScratchGRUCell`, :class:`ScratchRNNCell`,
+  :class:`ScratchLSTM`, :class:`ScratchGRU`, :class:`ScratchRNN`, :func:`hidden_grad_norms`;
+* models: :class:`RecurrentClassifier` (chapter 3), :class:`PurchaseLSTM` (chapter 4),
+  :class:`LSTMForecastNet` (chapter 5).
 
 The notation follows source 000 §4.2: for every gate ``k`` in ``i, f, g, o``
 
@@ -15,6 +22,13 @@ only ever appear as a sum in the LSTM).
 return ``(output, h_n)`` / ``(output, (h_n, c_n))`` exactly like ``nn.RNN`` / ``nn.LSTM`` /
 ``nn.GRU``; ``from_torch`` copies the weights of a trained PyTorch layer so the outputs can be
 compared.
+
+:class:`PurchaseLSTM` mirrors the Keras one layer for layer, including its initialisation and its
+dropout: Keras's ``LSTM(dropout=..., recurrent_dropout=...)`` draws ONE dropout mask per sequence
+for the inputs and one for the previous hidden state ``h_{t-1}`` and reuses them at every time
+step (variational dropout, Gal & Ghahramani 2016). ``torch.nn.LSTM``'s ``dropout`` argument is
+something else (dropout between stacked layers, no effect with one layer), so this model steps an
+``nn.LSTMCell`` through time and applies the masks itself.
 """
 from __future__ import annotations
 
@@ -23,6 +37,8 @@ import math
 import torch
 from torch import nn
 
+from .._checks import check_dropout, check_int
+
 __all__ = [
     "ScratchLSTMCell",
     "ScratchGRUCell",
@@ -30,9 +46,10 @@ __all__ = [
     "ScratchLSTM",
     "ScratchGRU",
     "ScratchRNN",
+    "LSTMForecastNet",
+    "PurchaseLSTM",
     "RecurrentClassifier",
     "hidden_grad_norms",
-    "lag_accuracy",
     "set_forget_bias",
 ]
 
@@ -322,31 +339,104 @@ def set_forget_bias(lstm: nn.LSTM, value: float = 1.0) -> nn.LSTM:
     return lstm
 
 
-def lag_accuracy(kind: str, k: int, *, length: int = 24, hidden_size: int = 16, n_train: int = 1500,
-                 n_valid: int = 1000, epochs: int = 8, lr: float = 1e-2, batch_size: int = 50,
-                 forget_bias: float | None = 1.0, seed: int = 0):
-    """Train a :class:`RecurrentClassifier` on :func:`companion.features.lag_task` (label = the event
-    ``k`` steps back) and return ``(best validation accuracy, History, model)``.
+class PurchaseLSTM(nn.Module):
+    """Embed (event type, category), run an LSTM over the prefix, map the last state to a logit.
 
-    Validation sequences are drawn with another seed; chance accuracy is 0.25.
+    Inputs are left-padded int64 arrays ``(batch, time)`` with 0 = padding (see
+    :meth:`companion.data.purchase.PurchaseSessions.arrays`); padded steps are skipped (the state is
+    carried over them), as Keras's masking does. ``forward`` returns logits of shape ``(batch,)``.
+
+    Parameters: ``n_categories`` (codes 1..n_categories), ``n_event_types`` (codes 1..n),
+    embedding sizes, ``hidden`` units, ``dropout`` on the LSTM input, ``recurrent_dropout`` on
+    ``h_{t-1}`` (both one mask per sequence), ``output_dropout`` before the output layer.
     """
-    from ..features import lag_task
-    from .training import fit
 
-    x, y = (torch.as_tensor(a) for a in lag_task(n_train, length, k, seed=seed))
-    xv, yv = (torch.as_tensor(a) for a in lag_task(n_valid, length, k, seed=seed + 10_000))
-    torch.manual_seed(seed)
-    model = RecurrentClassifier(kind, x.shape[-1], hidden_size, 4)
-    if kind == "lstm" and forget_bias is not None:
-        set_forget_bias(model.rnn, forget_bias)
-    gen = torch.Generator().manual_seed(seed)
+    def __init__(self, n_categories: int, n_event_types: int = 2, *, event_dim: int = 4,
+                 category_dim: int = 8, hidden: int = 32, dropout: float = 0.2,
+                 recurrent_dropout: float = 0.2, output_dropout: float = 0.2):
+        super().__init__()
+        for name, v in [("n_categories", n_categories), ("n_event_types", n_event_types),
+                        ("event_dim", event_dim), ("category_dim", category_dim), ("hidden", hidden)]:
+            check_int(name, v)
+        for name, v in [("dropout", dropout), ("recurrent_dropout", recurrent_dropout),
+                        ("output_dropout", output_dropout)]:
+            check_dropout(name, v)
+        self.n_categories, self.n_event_types, self.hidden = int(n_categories), int(n_event_types), int(hidden)
+        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
+        self.event_embedding = nn.Embedding(n_event_types + 1, event_dim)
+        self.category_embedding = nn.Embedding(n_categories + 1, category_dim)
+        self.cell = nn.LSTMCell(event_dim + category_dim, hidden)
+        self.output_dropout = nn.Dropout(output_dropout)
+        self.head = nn.Linear(hidden, 1)
+        self.reset_parameters()
 
-    def batches():
-        order = torch.randperm(n_train, generator=gen)
-        for s in range(0, n_train, batch_size):
-            idx = order[s:s + batch_size]
-            yield x[idx], y[idx]
+    def reset_parameters(self) -> None:
+        """Keras's defaults: uniform(-0.05, 0.05) embeddings, Glorot-uniform input kernel,
+        orthogonal recurrent kernel, zero biases except 1 for the forget gate, Glorot head."""
+        with torch.no_grad():
+            nn.init.uniform_(self.event_embedding.weight, -0.05, 0.05)
+            nn.init.uniform_(self.category_embedding.weight, -0.05, 0.05)
+            # Keras's kernel is (in, 4H); PyTorch stores its transpose (4H, in): same fans.
+            nn.init.xavier_uniform_(self.cell.weight_ih)
+            w = torch.empty(self.hidden, 4 * self.hidden)
+            nn.init.orthogonal_(w)
+            self.cell.weight_hh.copy_(w.T)
+            self.cell.bias_ih.zero_()
+            self.cell.bias_ih[self.hidden:2 * self.hidden] = 1.0  # gate order i, f, g, o
+            self.cell.bias_hh.zero_()
+            nn.init.xavier_uniform_(self.head.weight)
+            nn.init.zeros_(self.head.bias)
 
-    hist = fit(model, batches, lambda m, b: nn.functional.cross_entropy(m(b[0]), b[1]),
-               evaluate=lambda m: (m(xv).argmax(1) == yv).float().mean().item(), epochs=epochs, lr=lr)
-    return hist.best_score, hist, model
+    def _mask(self, shape, p, like):
+        if not self.training or p == 0.0:
+            return None
+        return torch.bernoulli(torch.full(shape, 1.0 - p, device=like.device)) / (1.0 - p)
+
+    def forward(self, events: torch.Tensor, categories: torch.Tensor) -> torch.Tensor:
+        if events.shape != categories.shape or events.dim() != 2:
+            raise ValueError(f"events and categories must both be (batch, time), got "
+                             f"{tuple(events.shape)} and {tuple(categories.shape)}")
+        present = events > 0
+        if (present[:, :-1] & ~present[:, 1:]).any():
+            raise ValueError("sequences must be left-padded: no padding (0) after the first event")
+        # left padding: columns where every row is still padding change nothing; skip them
+        start = int(present.any(0).int().argmax()) if present.any() else events.shape[1]
+        events, categories, present = events[:, start:], categories[:, start:], present[:, start:]
+        x = torch.cat([self.event_embedding(events), self.category_embedding(categories)], dim=-1)
+        B, L, D = x.shape
+        in_mask = self._mask((B, D), self.dropout, x)  # one mask per sequence, reused at every step
+        if in_mask is not None:
+            x = x * in_mask.unsqueeze(1)
+        rec_mask = self._mask((B, self.hidden), self.recurrent_dropout, x)
+        cell = self.cell
+        # the input part of the gates for all steps at once: (B, L, 4H), gate order i, f, g, o
+        pre = torch.nn.functional.linear(x, cell.weight_ih, cell.bias_ih + cell.bias_hh)
+        h = x.new_zeros(B, self.hidden)
+        c = x.new_zeros(B, self.hidden)
+        H = self.hidden
+        m = present.unsqueeze(-1).to(x.dtype)
+        for t in range(L):
+            h_in = h if rec_mask is None else h * rec_mask
+            gates = pre[:, t] + h_in @ cell.weight_hh.T
+            i, f, o = torch.sigmoid(gates[:, :2 * H]).chunk(2, 1) + (torch.sigmoid(gates[:, 3 * H:]),)
+            g = torch.tanh(gates[:, 2 * H:3 * H])
+            c_new = f * c + i * g
+            h_new = o * torch.tanh(c_new)
+            # padded step: keep the state. With left padding the state before the first event is 0,
+            # so multiplying by the mask is the same as Keras's "carry the state over masked steps".
+            h = h_new * m[:, t]
+            c = c_new * m[:, t]
+        return self.head(self.output_dropout(h)).squeeze(-1)
+
+
+class LSTMForecastNet(nn.Module):
+    """``past`` (B, L, F) → LSTM → last hidden state ⊕ ``extra`` (B, E) → Linear → (B, horizon)."""
+
+    def __init__(self, n_features: int, n_extra: int, hidden: int, horizon: int):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, batch_first=True)
+        self.head = nn.Linear(hidden + n_extra, horizon)
+
+    def forward(self, past: torch.Tensor, extra: torch.Tensor) -> torch.Tensor:
+        _, (h, _) = self.lstm(past)
+        return self.head(torch.cat([h[-1], extra], dim=1))

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .attention import MultiHeadAttention, sinusoidal_positions
+from . import attention  # the module, so this one exports only SASRec's own classes (see tests/test_mirror.py)
 
 __all__ = ["SASRec", "SASRecBlock"]
 
@@ -32,7 +32,7 @@ class SASRecBlock(nn.Module):
     def __init__(self, hidden: int, heads: int, inner: int, dropout: float, attn_dropout: float,
                  eps: float = 1e-5):
         super().__init__()
-        self.attn = MultiHeadAttention(hidden, heads, dropout=attn_dropout)
+        self.attn = attention.MultiHeadAttention(hidden, heads, dropout=attn_dropout)
         self.norm1 = nn.LayerNorm(hidden, eps=eps)
         self.ff1 = nn.Linear(hidden, inner)
         self.ff2 = nn.Linear(inner, hidden)
@@ -73,7 +73,7 @@ class SASRec(nn.Module):
         if positions == "learned":
             self.position_embedding = nn.Embedding(max_len, hidden)
         elif positions == "sinusoidal":
-            self.register_buffer("position_table", sinusoidal_positions(max_len, hidden), persistent=False)
+            self.register_buffer("position_table", attention.sinusoidal_positions(max_len, hidden), persistent=False)
         self.norm = nn.LayerNorm(hidden, eps=eps)
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(

@@ -1,23 +1,19 @@
-"""Framework-neutral features and small synthetic tasks used by the essentials and RNN chapters.
+"""Behavior features from an event log (the neural-network essentials chapter).
 
 * :func:`next_session_purchase`: per-user behavior features up to a time cutoff, labelled by
   whether the user buys in their first session after the cutoff (a temporal protocol: no feature
   looks past the cutoff).
 * :func:`split_users`: train/valid/test by user, so no user is on both sides.
-* :func:`lag_task`: a sequence task whose label is the event ``k`` steps before the end, the
-  standard way to make vanishing gradients visible.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .data.events import check_event_log
-from .data.sequences import split_by_user
+from .events import DAY, check_event_log
+from .sequences import split_by_user
 
-__all__ = ["FEATURES", "next_session_purchase", "split_users", "lag_task"]
-
-DAY = 86_400
+__all__ = ["FEATURES", "next_session_purchase", "split_users"]
 
 #: Feature columns made by :func:`next_session_purchase`, in order.
 FEATURES = (
@@ -109,26 +105,3 @@ def split_users(df: pd.DataFrame, fractions=(0.6, 0.2, 0.2), seed: int = 0):
     """Split the rows of ``df`` into train/valid/test DataFrames by ``user_id`` (each user on one side only)."""
     masks = split_by_user(df["user_id"].to_numpy(), fractions, seed=seed)
     return tuple(df[masks[part]].reset_index(drop=True) for part in ("train", "valid", "test"))
-
-
-def lag_task(n: int, length: int, k: int, *, n_symbols: int = 4, marker: bool = True, seed: int = 0):
-    """A sequence task that needs memory ``k`` steps back.
-
-    Each sequence is ``length`` one-hot symbols (events) drawn uniformly from ``n_symbols``; the
-    label is the symbol at position ``length - k`` (so ``k = 1`` is the last input, an easy task,
-    and large ``k`` means the information has to survive ``k - 1`` updates by other events).
-    With ``marker=True`` an extra input channel is 1 at that position, so the model need not
-    count steps, only remember (as in Hochreiter & Schmidhuber's 1997 experiments). Chance
-    accuracy is ``1 / n_symbols``. Returns ``x`` float32 (n, length, n_symbols + marker) and
-    ``y`` int64 (n,).
-    """
-    if not 1 <= k <= length:
-        raise ValueError(f"k must be in [1, length={length}], got {k}")
-    rng = np.random.default_rng(seed)
-    s = rng.integers(0, n_symbols, size=(n, length))
-    x = np.eye(n_symbols, dtype=np.float32)[s]
-    if marker:
-        flag = np.zeros((n, length, 1), dtype=np.float32)
-        flag[:, length - k] = 1.0
-        x = np.concatenate([x, flag], axis=-1)
-    return x, s[:, length - k].astype(np.int64)

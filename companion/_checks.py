@@ -1,0 +1,43 @@
+"""Argument checks shared by the data generators and the models (one wording everywhere)."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["check_int", "check_prob", "check_positive", "check_dropout"]
+
+
+def check_int(name: str, v, low: int = 1) -> int:
+    """``v`` as an int, or ``ValueError`` when it is not an int ``>= low`` (``bool`` is not an int)."""
+    if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)) or v < low:
+        want = "a positive int" if low == 1 else f"an int >= {low}"
+        raise ValueError(f"{name} must be {want}, got {v!r}")
+    return int(v)
+
+
+def check_prob(name: str, v, *, open_: bool = False) -> float:
+    """``v`` as a float in [0, 1] (``open_``: in (0, 1))."""
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a probability, got {v!r}") from None
+    ok = (0.0 < v < 1.0) if open_ else (0.0 <= v <= 1.0)
+    if not np.isfinite(v) or not ok:
+        raise ValueError(f"{name} must be in {'(0, 1)' if open_ else '[0, 1]'}, got {v}")
+    return v
+
+
+def check_positive(name: str, v, upper=None) -> float:
+    """``v`` as a finite float ``> 0`` (and ``< upper`` when given)."""
+    if not np.isfinite(v) or v <= 0 or (upper is not None and v >= upper):
+        bound = f"in (0, {upper})" if upper is not None else "positive"
+        raise ValueError(f"{name} must be {bound}, got {v}")
+    return float(v)
+
+
+def check_dropout(name: str, v) -> float:
+    """A dropout rate: a float in [0, 1)."""
+    if not 0.0 <= v < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {v}")
+    return float(v)
