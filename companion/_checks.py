@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_int", "check_prob", "check_positive", "check_dropout"]
+__all__ = ["check_int", "check_prob", "check_positive", "check_dropout", "check_purchase_lstm"]
 
 
 def check_int(name: str, v, low: int = 1) -> int:
@@ -41,3 +41,14 @@ def check_dropout(name: str, v) -> float:
     if not 0.0 <= v < 1.0:
         raise ValueError(f"{name} must be in [0, 1), got {v}")
     return float(v)
+
+
+def check_purchase_lstm(n_categories, n_event_types, event_dim, category_dim, hidden, dropout,
+                        recurrent_dropout, output_dropout) -> None:
+    """The constructor arguments of both frameworks' ``PurchaseLSTM``."""
+    for name, v in [("n_categories", n_categories), ("n_event_types", n_event_types),
+                    ("event_dim", event_dim), ("category_dim", category_dim), ("hidden", hidden)]:
+        check_int(name, v)
+    for name, v in [("dropout", dropout), ("recurrent_dropout", recurrent_dropout),
+                    ("output_dropout", output_dropout)]:
+        check_dropout(name, v)

@@ -20,6 +20,15 @@ def _loss(e, power):
     return np.abs(e) if power == 1 else e ** 2
 
 
+def _differential(e1, e2, power):
+    """The loss differential of each origin, averaged over its horizons when errors are (n, H)."""
+    l1, l2 = _loss(e1, power), _loss(e2, power)
+    if l1.shape != l2.shape:
+        raise ValueError(f"e1 {l1.shape} and e2 {l2.shape} differ in shape")
+    d = l1 - l2
+    return d.mean(axis=1) if d.ndim == 2 else d
+
+
 def diebold_mariano(e1, e2, h: int = 1, *, power: int = 1, hln: bool = True) -> DMResult:
     """Diebold–Mariano test of equal accuracy of two forecasts, two-sided.
 
@@ -35,12 +44,7 @@ def diebold_mariano(e1, e2, h: int = 1, *, power: int = 1, hln: bool = True) -> 
 
     if power not in (1, 2):
         raise ValueError("power must be 1 or 2")
-    l1, l2 = _loss(e1, power), _loss(e2, power)
-    if l1.shape != l2.shape:
-        raise ValueError(f"e1 {l1.shape} and e2 {l2.shape} differ in shape")
-    d = l1 - l2
-    if d.ndim == 2:
-        d = d.mean(axis=1)
+    d = _differential(e1, e2, power)
     n = len(d)
     if n < 3:
         raise ValueError("need at least 3 origins")
@@ -72,12 +76,7 @@ def paired_bootstrap(e1, e2, *, block: int = 7, n_boot: int = 2000, power: int =
     Returns the mean difference, the ``level`` percentile interval, and the share of
     bootstrap means on the other side of zero (doubled: a two-sided p-value).
     """
-    l1, l2 = _loss(e1, power), _loss(e2, power)
-    if l1.shape != l2.shape:
-        raise ValueError(f"e1 {l1.shape} and e2 {l2.shape} differ in shape")
-    d = l1 - l2
-    if d.ndim == 2:
-        d = d.mean(axis=1)
+    d = _differential(e1, e2, power)
     n = len(d)
     if not 1 <= block <= n:
         raise ValueError(f"block must be in [1, {n}]")

@@ -21,7 +21,7 @@ import companion as _companion  # noqa: F401  (quiet TensorFlow start-up)
 import keras
 from keras import layers, ops
 
-from .._checks import check_dropout, check_int
+from .._checks import check_int, check_purchase_lstm
 
 __all__ = ["LSTMForecastNet", "PurchaseLSTM", "RecurrentClassifier"]
 
@@ -82,12 +82,8 @@ class PurchaseLSTM(keras.Model):
                  output_dropout: float = 0.2, **kwargs):
         kwargs.setdefault("name", "PurchaseLSTM")
         super().__init__(**kwargs)
-        for name, v in [("n_categories", n_categories), ("n_event_types", n_event_types),
-                        ("event_dim", event_dim), ("category_dim", category_dim), ("hidden", hidden)]:
-            check_int(name, v)
-        for name, v in [("dropout", dropout), ("recurrent_dropout", recurrent_dropout),
-                        ("output_dropout", output_dropout)]:
-            check_dropout(name, v)
+        check_purchase_lstm(n_categories, n_event_types, event_dim, category_dim, hidden, dropout,
+                            recurrent_dropout, output_dropout)
         self.n_categories, self.n_event_types, self.hidden = int(n_categories), int(n_event_types), int(hidden)
         self.event_embedding = layers.Embedding(n_event_types + 1, event_dim, name="event_embedding")
         self.category_embedding = layers.Embedding(n_categories + 1, category_dim, name="category_embedding")

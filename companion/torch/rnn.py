@@ -37,7 +37,7 @@ import math
 import torch
 from torch import nn
 
-from .._checks import check_dropout, check_int
+from .._checks import check_int, check_purchase_lstm
 
 __all__ = [
     "ScratchLSTMCell",
@@ -355,12 +355,8 @@ class PurchaseLSTM(nn.Module):
                  category_dim: int = 8, hidden: int = 32, dropout: float = 0.2,
                  recurrent_dropout: float = 0.2, output_dropout: float = 0.2):
         super().__init__()
-        for name, v in [("n_categories", n_categories), ("n_event_types", n_event_types),
-                        ("event_dim", event_dim), ("category_dim", category_dim), ("hidden", hidden)]:
-            check_int(name, v)
-        for name, v in [("dropout", dropout), ("recurrent_dropout", recurrent_dropout),
-                        ("output_dropout", output_dropout)]:
-            check_dropout(name, v)
+        check_purchase_lstm(n_categories, n_event_types, event_dim, category_dim, hidden, dropout,
+                            recurrent_dropout, output_dropout)
         self.n_categories, self.n_event_types, self.hidden = int(n_categories), int(n_event_types), int(hidden)
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
         self.event_embedding = nn.Embedding(n_event_types + 1, event_dim)
