@@ -4,7 +4,7 @@ import pytest
 
 from companion.data import (check_event_log, generate_shop_log, leave_one_out, load_movielens_100k,
                             load_movielens_100k_items, pad_left, reindex_items, sample_negatives,
-                            sessionize, temporal_split, user_sequences)
+                            sessionize, temporal_next_item_split, temporal_split, user_sequences)
 from companion.data import movielens
 
 
@@ -102,6 +102,28 @@ def test_temporal_split_and_negatives():
     assert neg.shape == (2, 20)
     for row, t, seen in zip(neg, [3, 7], [[1, 2], [8]]):
         assert len(set(row)) == 20 and t not in row and not set(seen) & set(row) and 0 not in row
+
+
+def test_temporal_next_item_split():
+    df = pd.DataFrame({"user_id": [1, 1, 1, 2, 2, 3, 3, 4], "item_id": [10, 11, 12, 11, 13, 12, 14, 10],
+                       "event": ["view"] * 8, "timestamp": [1, 2, 5, 3, 4, 6, 7, 5]})
+    sp = temporal_next_item_split(df, cutoff=5)
+    ids = sp.item_ids
+    # user 1 is the only one with events on both sides; user 2 trains only; users 3 and 4 are cold
+    assert sp.users.tolist() == [1] and sp.cold_users == 2 and sp.n_items == 6
+    assert [ids[s].tolist() for s in sp.train] == [[10, 11], [11, 13]]
+    assert ids[sp.test_inputs[0]].tolist() == [10, 11] and ids[sp.test_targets].tolist() == [12]
+    assert sp.new_item_targets == 1  # item 12 first appears at the cutoff
+    assert sp.seen("test") is sp.test_inputs and sp.describe()["test_users"] == 1
+    with pytest.raises(ValueError, match="test"):
+        sp.seen("valid")
+    # ties in time keep the log's order, as in leave_one_out: the target is the first row at the cutoff
+    tie = pd.DataFrame({"user_id": [1, 1, 1], "item_id": [7, 9, 8], "event": ["view"] * 3, "timestamp": [1, 4, 4]})
+    assert temporal_next_item_split(tie, cutoff=4).item_ids[temporal_next_item_split(tie, cutoff=4).test_targets].tolist() == [9]
+    with pytest.raises(ValueError, match="both sides"):
+        temporal_next_item_split(df.assign(user_id=[1, 1, 1, 1, 1, 2, 2, 2], timestamp=[1, 2, 3, 4, 4.5, 6, 7, 8]), cutoff=5)
+    with pytest.raises(ValueError, match="empty"):
+        temporal_next_item_split(df, cutoff=100)
 
 
 # ---------------------------------------------------------------- MovieLens

@@ -14,7 +14,9 @@ from .sequences import (
     reindex_items,
     sample_negatives,
     sessionize,
+    TemporalSplit,
     split_by_user,
+    temporal_next_item_split,
     temporal_split,
     user_sequences,
 )
@@ -26,7 +28,7 @@ __all__ = [
     "EVENT_COLUMNS", "EVENT_TYPES", "SequenceSplit", "SyntheticShop", "batch_stream", "batches", "check_event_log",
     "favourite_genre", "generate_shop_log", "leave_one_out", "load_movielens_100k",
     "load_movielens_100k_items", "pad_left", "reindex_items", "sample_negatives", "sessionize",
-    "split_by_user", "temporal_split", "user_sequences",
+    "split_by_user", "TemporalSplit", "temporal_next_item_split", "temporal_split", "user_sequences",
 ]
 __all__ += ["DAY", "FEATURES", "PurchaseSessions", "generate_purchase_sessions", "lag_task", "next_session_purchase",
             "purchase_batches", "split_users"]

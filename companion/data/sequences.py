@@ -18,7 +18,9 @@ __all__ = [
     "reindex_items",
     "sample_negatives",
     "sessionize",
+    "TemporalSplit",
     "split_by_user",
+    "temporal_next_item_split",
     "temporal_split",
     "user_sequences",
 ]
@@ -210,6 +212,84 @@ def temporal_split(df: pd.DataFrame, cutoff=None, *, quantile: float = 0.8):
     if before.all() or not before.any():
         raise ValueError(f"cutoff {cutoff} leaves one side of the split empty")
     return df[before], df[~before], cutoff
+
+
+@dataclass
+class TemporalSplit:
+    """Global temporal split for next-item evaluation (ids reindexed over the whole log, 0 = padding).
+
+    Everything before ``cutoff`` is training (``train``: every user's items before the cutoff).
+    A user is a test user when they have events on both sides of the cutoff: the input is all
+    their items before it, the target their first item at or after it. Users with events only
+    after the cutoff (``cold_users``) cannot be scored by a sequence model and are counted, not
+    hidden; a target item never seen before the cutoff counts in ``new_item_targets``.
+    """
+
+    train: list
+    test_inputs: list
+    test_targets: np.ndarray
+    users: np.ndarray
+    item_ids: np.ndarray
+    cutoff: float
+    cold_users: int = 0
+    new_item_targets: int = 0
+    name: str = ""
+
+    @property
+    def n_items(self) -> int:
+        """Columns of a score matrix: every item of the log plus the padding column 0."""
+        return len(self.item_ids)
+
+    @property
+    def n_users(self) -> int:
+        """Test users."""
+        return len(self.test_inputs)
+
+    def seen(self, part: str = "test") -> list:
+        """Items each test user interacted with before the cutoff (for ``exclude=``)."""
+        if part != "test":
+            raise ValueError(f"a temporal split has a 'test' part only, got {part!r}")
+        return self.test_inputs
+
+    def describe(self) -> dict:
+        return {"cutoff": self.cutoff, "train_users": len(self.train),
+                "train_interactions": int(sum(len(s) for s in self.train)), "test_users": self.n_users,
+                "cold_users": self.cold_users, "new_item_targets": self.new_item_targets}
+
+
+def temporal_next_item_split(df: pd.DataFrame, cutoff=None, *, quantile: float = 0.8,
+                             name: str = "") -> TemporalSplit:
+    """Global temporal split of an event log for next-item evaluation (see :class:`TemporalSplit`).
+
+    The cutoff is chosen as in :func:`temporal_split` (``cutoff``, else the ``quantile`` of the
+    timestamps). Within a user, ties in time keep the log's order, as in :func:`leave_one_out`.
+    """
+    train_df, test_df, cutoff = temporal_split(df, cutoff, quantile=quantile)
+    d = chronological(df)
+    new_ids, item_ids = reindex_items(d["item_id"].to_numpy())
+    users = d["user_id"].to_numpy()
+    before = (d["timestamp"] < cutoff).to_numpy()
+    train, test_inputs, targets, test_users = [], [], [], []
+    cold = 0
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+    for a, b in zip(starts, np.r_[starts[1:], len(d)]):
+        k = a + int(before[a:b].sum())  # chronological order: the first k - a rows are before the cutoff
+        if k > a:
+            train.append(new_ids[a:k])
+        if k > a and k < b:
+            test_inputs.append(new_ids[a:k])
+            targets.append(new_ids[k])
+            test_users.append(users[a])
+        elif k == a:
+            cold += 1
+    if not test_inputs:
+        raise ValueError(f"no user has events on both sides of the cutoff {cutoff}")
+    targets = np.array(targets, dtype=np.int64)
+    known = np.zeros(len(item_ids), dtype=bool)
+    known[np.concatenate(train)] = True
+    return TemporalSplit(train=train, test_inputs=test_inputs, test_targets=targets,
+                         users=np.array(test_users), item_ids=item_ids, cutoff=cutoff, cold_users=cold,
+                         new_item_targets=int((~known[targets]).sum()), name=name)
 
 
 def sample_negatives(n_items: int, targets, n: int = 100, *, seen=None, seed: int = 0) -> np.ndarray:
