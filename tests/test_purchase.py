@@ -232,4 +232,49 @@ def test_exercise_solutions_pass():
     assert not check("purchase.posterior_view_cart", 0.5, quiet=True)
     assert not check("purchase.recency_features", None, quiet=True)
     assert check("purchase.recency_features", 0.78, quiet=True)
-    assert not check("purchase.recency_features", 0.69, quiet=True)
+    assert not check("purchase.recency_features", 0.69, quiet=True)  # retired, still working
+    assert check("purchase.recent_window", 2, quiet=True)
+    assert not check("purchase.recent_window", 12, quiet=True)
+
+
+def test_order_features_by_hand_and_from_the_prefix_only(small):
+    from companion.data import order_features
+
+    ev = np.array([[0, 0, 1, 2], [1, 1, 2, 1], [0, 0, 0, 2]])
+    ca = np.array([[0, 0, 3, 3], [1, 2, 2, 5], [0, 0, 0, 4]])
+    f = order_features(ev, ca, n_categories=5)
+    assert list(f.columns) == ["last_is_cart", "carts_last3", "same_category_last2"] + [f"first_cat_{c}" for c in range(5)]
+    assert f["last_is_cart"].tolist() == [1, 0, 1]
+    assert f["carts_last3"].tolist() == [1, 1, 1]
+    assert f["same_category_last2"].tolist() == [1, 0, 0]  # a one-event prefix has no pair
+    np.testing.assert_array_equal(f.filter(like="first_cat").to_numpy().argmax(1), [2, 0, 3])
+    assert (f.filter(like="first_cat").sum(1) == 1).all()
+    # no leakage: the features depend on the prefix only. Rebuild every prefix from the event log
+    # truncated at its cut (the first prefix_len events of the session) and compare.
+    full = small.order_features()
+    e_arr, c_arr = small.arrays()
+    log = small.events[small.events["event"] != "buy"]
+    k = small.prefixes.set_index("session_id")["prefix_len"]
+    code = {"view": 1, "cart": 2}
+    for i, sid in enumerate(small.prefixes["session_id"].to_numpy()[:200]):
+        s = log[log["session_id"] == sid].iloc[: k[sid]]
+        e_i = np.r_[np.zeros(small.max_len - len(s), int), s["event"].map(code).to_numpy()]
+        c_i = np.r_[np.zeros(small.max_len - len(s), int), s["category"].to_numpy() + 1]
+        np.testing.assert_array_equal(e_i, e_arr[i])
+        one = order_features(e_i[None], c_i[None], small.n_categories)
+        np.testing.assert_array_equal(one.to_numpy()[0], full[one.columns].to_numpy()[i])
+    assert full.shape == (len(small.prefixes), 10 + 3 + 8)
+    # changing every event after the cut (type and category) leaves the features unchanged
+    import dataclasses
+
+    ev_log = small.events.copy()
+    pos = ev_log.groupby("session_id", sort=False).cumcount().to_numpy()
+    after = (pos >= k.reindex(ev_log["session_id"]).to_numpy()) & (ev_log["event"] != "buy").to_numpy()
+    assert after.sum() > 100
+    ev_log.loc[after, "event"] = np.where(ev_log.loc[after, "event"] == "view", "cart", "view")
+    ev_log.loc[after, "category"] = (ev_log.loc[after, "category"] + 1) % small.n_categories
+    pd.testing.assert_frame_equal(dataclasses.replace(small, events=ev_log).order_features(), full)
+    with pytest.raises(ValueError, match="padded at the same positions"):
+        order_features(np.array([[0, 1]]), np.array([[1, 1]]), 5)
+    with pytest.raises(ValueError, match="empty prefix"):
+        order_features(np.array([[0, 0]]), np.array([[0, 0]]), 5)

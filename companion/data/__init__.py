@@ -22,7 +22,7 @@ from .sequences import (
 )
 from .synthetic import SyntheticShop, generate_shop_log, lag_task
 from .features import FEATURES, next_session_purchase, split_users
-from .purchase import PurchaseSessions, generate_purchase_sessions, purchase_batches  # noqa: E402
+from .purchase import PurchaseSessions, generate_purchase_sessions, order_features, purchase_batches  # noqa: E402
 
 __all__ = [
     "EVENT_COLUMNS", "EVENT_TYPES", "SequenceSplit", "SyntheticShop", "batch_stream", "batches", "check_event_log",
@@ -31,4 +31,4 @@ __all__ = [
     "split_by_user", "TemporalSplit", "temporal_next_item_split", "temporal_split", "user_sequences",
 ]
 __all__ += ["DAY", "FEATURES", "PurchaseSessions", "generate_purchase_sessions", "lag_task", "next_session_purchase",
-            "purchase_batches", "split_users"]
+            "order_features", "purchase_batches", "split_users"]

@@ -49,6 +49,7 @@ __all__ = [
     "BROWSE_EVENTS",
     "PurchaseSessions",
     "generate_purchase_sessions",
+    "order_features",
     "purchase_batches",
     "purchase_posterior",
     "split_by_user",
@@ -208,6 +209,12 @@ class PurchaseSessions:
             out[f"n_cat_{c}"] = (ca == c + 1).sum(1)
         return pd.DataFrame(out)
 
+    def order_features(self, rows=None) -> pd.DataFrame:
+        """:meth:`bag_of_events` plus :func:`order_features` of the same prefixes (prefix events only)."""
+        ev, ca = self.arrays(rows)
+        bag = self.bag_of_events(rows)
+        return pd.concat([bag, order_features(ev, ca, self.n_categories)], axis=1)
+
     def posterior(self, events, categories) -> np.ndarray:
         """Exact ``P(purchase | prefix)`` for left-padded code arrays (see :meth:`arrays`)."""
         return purchase_posterior(events, categories, self._process)
@@ -215,6 +222,46 @@ class PurchaseSessions:
     def split(self, fractions=(0.7, 0.15, 0.15), seed: int = 0) -> dict:
         """Boolean masks over :attr:`prefixes` for train/valid/test, split by user (see :func:`split_by_user`)."""
         return split_by_user(self.prefixes["user_id"].to_numpy(), fractions, seed=seed)
+
+
+def order_features(events, categories, n_categories: int) -> pd.DataFrame:
+    """A few hand-made features of the *order* of a prefix, for a logistic regression.
+
+    Input: the left-padded code arrays of :meth:`PurchaseSessions.arrays` (event 1 = view, 2 = cart;
+    category ``c`` has code ``c + 1``; 0 = padding), which hold the prefix only, so no feature can see
+    the events after the cut. Columns:
+
+    * ``last_is_cart``: the last event of the prefix is a cart (1/0);
+    * ``carts_last3``: carts among the last three events;
+    * ``same_category_last2``: the last two events share a category (0 for a one-event prefix);
+    * ``first_cat_0`` .. ``first_cat_{C-1}``: the first event's category, one-hot.
+    """
+    ev = np.atleast_2d(np.asarray(events))
+    ca = np.atleast_2d(np.asarray(categories))
+    C = _int("n_categories", n_categories, low=1)
+    if ev.shape != ca.shape:
+        raise ValueError(f"events {ev.shape} and categories {ca.shape} must have the same shape")
+    if not (np.issubdtype(ev.dtype, np.integer) and np.issubdtype(ca.dtype, np.integer)):
+        raise ValueError("events and categories must be integer codes (see PurchaseSessions.arrays)")
+    if ev.shape[1] < 2:
+        raise ValueError(f"prefix arrays need at least 2 columns, got {ev.shape[1]}")
+    if ((ev < 0) | (ev > 2)).any() or ((ca < 0) | (ca > C)).any():
+        raise ValueError(f"codes out of range: events must lie in 0..2, categories in 0..{C} (0 = pad)")
+    if ((ev > 0) != (ca > 0)).any():
+        raise ValueError("events and categories must be padded at the same positions")
+    length = (ev > 0).sum(1)
+    if (length == 0).any():
+        raise ValueError(f"{int((length == 0).sum())} empty prefix(es): every prefix needs at least one event")
+    L = ev.shape[1]
+    first = ca[np.arange(len(ca)), L - length] - 1  # left padding: the first event sits at L - length
+    out = {
+        "last_is_cart": (ev[:, -1] == 2).astype(float),
+        "carts_last3": (ev[:, -3:] == 2).sum(1).astype(float),
+        "same_category_last2": ((ca[:, -1] == ca[:, -2]) & (ca[:, -2] > 0)).astype(float),
+    }
+    for c in range(C):
+        out[f"first_cat_{c}"] = (first == c).astype(float)
+    return pd.DataFrame(out)
 
 
 def purchase_posterior(events, categories, process: _Process) -> np.ndarray:
