@@ -25,9 +25,9 @@ The layout rule (the README's "Layout" section says the same)
   PyTorch weights into the Keras twin.
 * **Slots for the coming chapters**: sequence-to-sequence models go in ``torch/seq2seq.py`` and
   ``keras/seq2seq.py``; variational autoencoders in ``torch/vae.py`` and ``keras/vae.py``;
-  reinforcement learning in ``companion/rl/`` (gymnasium environments, framework-neutral; it holds
-  one so far, :class:`companion.rl.ShopSessionEnv`), with the agents in ``torch/agents.py`` and
-  ``keras/agents.py``. ``seq2seq.py``, ``vae.py`` and ``agents.py`` do not exist yet.
+  reinforcement learning in ``companion/rl/`` (gymnasium environments, bandit algorithms, planning,
+  off-policy evaluation and the DQN loop, framework-neutral), with the agents in ``torch/agents.py``
+  and ``keras/agents.py``.
 * Chapter-specific experiments live in a neutral task module or in the notebook, never in a
   layer module.
 """
