@@ -258,3 +258,32 @@ def binary_report(y, p, threshold: float = 0.5, bins: int = 10) -> dict:
         "brier": float(np.mean((p - y) ** 2)),
         "ece": expected_calibration_error(y, p, bins),
     }
+
+
+# ---------------------------------------------------------------- interval forecasts (chapter 5)
+
+__all__ += ["interval_score", "pinball_loss"]
+
+
+def pinball_loss(y_true, q_pred, tau: float, axis=None):
+    """Pinball (quantile) loss of a forecast ``q_pred`` of the ``tau`` quantile:
+    ``tau·(y - q)`` when ``y >= q``, ``(1 - tau)·(q - y)`` otherwise; averaged."""
+    if not 0 < tau < 1:
+        raise ValueError(f"tau must be in (0, 1), got {tau}")
+    y_true, q_pred = _pair(y_true, q_pred)
+    e = y_true - q_pred
+    return np.mean(np.maximum(tau * e, (tau - 1) * e), axis=axis)
+
+
+def interval_score(y_true, lower, upper, alpha: float, axis=None):
+    """Interval (Winkler) score of central ``1 - alpha`` intervals (Gneiting & Raftery 2007), averaged:
+    width + (2/alpha)·(lower - y) if y < lower + (2/alpha)·(y - upper) if y > upper. Lower is better;
+    it equals (2/alpha)·(pinball loss at alpha/2 + pinball loss at 1 - alpha/2)."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    y_true, lower = _pair(y_true, lower)
+    _, upper = _pair(y_true, upper)
+    if (upper < lower).any():
+        raise ValueError("interval with upper < lower")
+    s = (upper - lower) + 2 / alpha * (np.maximum(lower - y_true, 0) + np.maximum(y_true - upper, 0))
+    return np.mean(s, axis=axis)

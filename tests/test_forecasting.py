@@ -314,3 +314,128 @@ def test_keras_init_from_torch_starts_from_the_same_weights():
     assert np.allclose(f._init_weights[-1], t.head.bias.detach().numpy())
     with pytest.raises(ValueError, match="init must be"):
         KerasLSTMForecaster(init="jax")
+
+
+def test_keras_twin_of_a_fitted_torch_forecaster_gives_the_same_forecasts():
+    from companion.keras import LSTMForecaster as KerasLSTMForecaster
+    from companion.torch import LSTMForecaster
+
+    y, _ = _series(100)
+    promo = np.zeros(100)
+    promo[::30] = 1
+    f = _tiny(LSTMForecaster).fit(y[:90], promo[:90])
+    twin = KerasLSTMForecaster.from_torch(f)
+    for o in (90, 93):
+        f.update(y[:o], promo[:o])
+        twin.update(y[:o], promo[:o])
+        a, b = f.predict(7, promo[o:o + 7]), twin.predict(7, promo[o:o + 7])
+        assert np.allclose(a, b, rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match="fit the PyTorch forecaster"):
+        KerasLSTMForecaster.from_torch(_tiny(LSTMForecaster))
+
+
+# ---------------------------------------------------------------- M4 benchmarks, intervals, Ljung-Box
+
+
+def test_pinball_and_interval_score_match_sklearn():
+    from sklearn.metrics import mean_pinball_loss
+
+    from companion.metrics import interval_score, pinball_loss
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=200)
+    lo, hi = -1 + 0.1 * rng.normal(size=200), 1 + 0.1 * rng.normal(size=200)
+    for tau in (0.1, 0.5, 0.9):
+        assert np.isclose(pinball_loss(y, lo, tau), mean_pinball_loss(y, lo, alpha=tau))
+    a = 0.2
+    want = 2 / a * (mean_pinball_loss(y, lo, alpha=a / 2) + mean_pinball_loss(y, hi, alpha=1 - a / 2))
+    assert np.isclose(interval_score(y, lo, hi, a), want)
+    # by hand: width 2, one miss below by 1 at alpha 0.2 costs 10 more
+    assert np.isclose(interval_score([-2.0, 0.0], [-1.0, -1.0], [1.0, 1.0], 0.2), (2 + 10 + 2) / 2)
+    with pytest.raises(ValueError, match="upper < lower"):
+        interval_score([0.0], [1.0], [0.0], 0.2)
+    with pytest.raises(ValueError, match="tau"):
+        pinball_loss([0.0], [0.0], 1.5)
+
+
+def test_seasonal_indices_match_statsmodels_and_accept_zeros():
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    y, _ = _series(84)
+    sm = seasonal_decompose(y, model="multiplicative", period=7).seasonal[:7]
+    assert np.allclose(F.seasonal_indices(y, 7), sm)
+    even = seasonal_decompose(y, model="multiplicative", period=4).seasonal[:4]
+    assert np.allclose(F.seasonal_indices(y, 4), even)
+    z = y.copy()
+    z[10] = 0
+    assert np.isfinite(F.seasonal_indices(z, 7)).all()
+    with pytest.raises(ValueError, match="non-negative"):
+        F.seasonal_indices(-y, 7)
+
+
+def test_seasonality_test_detects_a_strong_week_and_not_white_noise():
+    rng = np.random.default_rng(0)
+    week = 100 * (1 + 0.5 * np.sin(2 * np.pi * np.arange(140) / 7)) + rng.normal(0, 5, 140)
+    assert F.seasonality_test(week, 7)
+    assert not F.seasonality_test(100 + rng.normal(0, 5, 140), 7)
+    with pytest.raises(ValueError, match="3 seasons"):
+        F.seasonality_test(week[:14], 7)
+
+
+def test_m4_benchmarks_forecast_and_update_keeps_parameters():
+    y, _ = _series(120)
+    origins = np.arange(100, 114)
+    for f in [F.Naive2Forecaster(), F.ExpSmoothingForecaster("damped"), F.CombForecaster(), F.ThetaForecaster(),
+              F.ETSForecaster.from_spec("ETS(A,Ad,A)")]:
+        r = F.walk_forward(f, y, origins, 7, refit_every=7, alpha=0.2)
+        assert np.isfinite(r.forecasts).all() and r.n_fits == 2, f.name
+    # Naive2 on a seasonal series: the last adjusted value times next days' indices
+    f = F.Naive2Forecaster(test=False).fit(y[:100])
+    idx = F.seasonal_indices(y[:100], 7)
+    assert np.allclose(f.predict(7), y[99] / idx[99 % 7] * idx[np.arange(100, 107) % 7])
+    # Comb is the mean of its three members
+    comb = F.CombForecaster(test=False).fit(y[:100])
+    members = [F.ExpSmoothingForecaster(k, test=False).fit(y[:100]).predict(7) for k in ("SES", "Holt", "damped")]
+    assert np.allclose(comb.predict(7), np.mean(members, axis=0))
+    # update with kept parameters equals a fit with those parameters fixed (ETS: smooth)
+    ets = F.ETSForecaster.from_spec("ETS(A,N,A)").fit(y[:100])
+    p = ets.result_.params.copy()
+    ets.update(y[:107])
+    assert np.allclose(ets.result_.params, p)
+    theta = F.ThetaForecaster(test=False).fit(y[:100])
+    b0, alpha = theta.result_.params
+    theta.update(y[:107])
+    assert np.allclose(theta.result_.params, [b0, alpha]) and theta.predict(7).shape == (7,)
+    lo, hi = theta.interval(7, 0.2)
+    assert (lo < theta.predict(7)).all() and (theta.predict(7) < hi).all()
+    with pytest.raises(ValueError, match="expected 'ETS"):
+        F.ETSForecaster.from_spec("ETS(M,N,N)")
+
+
+def test_select_ets_sorted_and_owa():
+    y, _ = _series(100)
+    s = F.select_ets(y)
+    assert len(s) == 6 and s["aic"].is_monotonic_increasing
+    assert s.loc[0, "model"].endswith(",A)")  # the series has a weekly pattern: AIC picks a seasonal form
+    t = pd.DataFrame({"sMAPE": [20.0, 10.0], "MASE": [1.0, 0.8]}, index=["Naive2", "m"])
+    assert np.allclose(F.owa(t), [1.0, (0.5 + 0.8) / 2])
+    with pytest.raises(ValueError, match="reference"):
+        F.owa(t, reference="naive")
+
+
+def test_interval_table_and_ljung_box_model_df():
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+
+    y, _ = _series(120)
+    r = F.walk_forward(F.ETSForecaster.from_spec("ETS(A,N,A)"), y, np.arange(100, 114), 7, alpha=0.2)
+    t = F.interval_table([r])
+    assert 0 <= t.loc[r.name, "coverage"] <= 1 and np.isclose(t.loc[r.name, "MSIS"],
+                                                               t.loc[r.name, "interval score"] / r.scale)
+    with pytest.raises(ValueError, match="no prediction intervals"):
+        F.interval_table([F.walk_forward(F.NaiveForecaster(), y, np.arange(100, 114), 7)])
+    e = np.random.default_rng(0).normal(size=150)
+    lb0, lb3 = F.ljung_box(e, (7, 14)), F.ljung_box(e, (7, 14), model_df=3)
+    assert np.allclose(lb0["Q"], lb3["Q"]) and (lb3["p-value"] < lb0["p-value"]).all()
+    assert np.allclose(lb3["p-value"], acorr_ljungbox(e, lags=[7, 14], model_df=3)["lb_pvalue"])
+    with pytest.raises(ValueError, match="exceed model_df"):
+        F.ljung_box(e, (3, 7), model_df=3)

@@ -19,6 +19,11 @@ every name below is importable from :mod:`companion.forecasting` itself.
 * :mod:`~companion.forecasting.significance`: :func:`diebold_mariano` (with the
   Harvey–Leybourne–Newbold correction) and :func:`paired_bootstrap` (moving-block bootstrap
   over origins);
+* :mod:`~companion.forecasting.benchmarks`: the M4 benchmarks, :class:`Naive2Forecaster`,
+  :class:`ExpSmoothingForecaster` (SES, Holt, damped), :class:`CombForecaster`,
+  :class:`ThetaForecaster`, :class:`ETSForecaster` with :func:`select_ets`, M4's deseasonalisation
+  (:func:`seasonality_test`, :func:`seasonal_indices`) and :func:`owa`; :func:`interval_table`
+  (coverage, width, interval score, MSIS) in ``walk_forward``;
 * :class:`WindowedNeuralForecaster` (in ``forecasters``): the framework-neutral half of the LSTM forecasters
   (transform, scaling, windows, validation split); :mod:`companion.torch.forecast` and
   :mod:`companion.keras.forecast` add the network.
@@ -37,12 +42,33 @@ from .forecasters import (
     select_sarima_order,
     state_space_matrices,
 )
+from .benchmarks import (
+    CombForecaster,
+    ETSForecaster,
+    ExpSmoothingForecaster,
+    Naive2Forecaster,
+    ThetaForecaster,
+    owa,
+    seasonal_indices,
+    seasonality_test,
+    select_ets,
+)
 from .significance import DMResult, diebold_mariano, paired_bootstrap
-from .walk_forward import WalkForwardResult, combine, interval_coverage, results_table, walk_forward
+from .walk_forward import WalkForwardResult, combine, interval_coverage, interval_table, results_table, walk_forward
 from .windows import SeriesScaler, Windows, daily_counts, make_windows
 
 __all__ = [
+    "CombForecaster",
     "DMResult",
+    "ETSForecaster",
+    "ExpSmoothingForecaster",
+    "Naive2Forecaster",
+    "ThetaForecaster",
+    "interval_table",
+    "owa",
+    "seasonal_indices",
+    "seasonality_test",
+    "select_ets",
     "Forecaster",
     "KnownMeanForecaster",
     "NaiveForecaster",

@@ -247,13 +247,19 @@ def select_sarima_order(y, *, d: int = 1, D: int = 0, m: int = 7, p=(0, 1, 2), q
     return pd.DataFrame(rows).sort_values("aic", kind="stable").reset_index(drop=True)
 
 
-def ljung_box(residuals, lags=(7, 14)) -> pd.DataFrame:
-    """Ljung–Box test of no autocorrelation in the residuals (statsmodels), one row per lag."""
+def ljung_box(residuals, lags=(7, 14), *, model_df: int = 0) -> pd.DataFrame:
+    """Ljung–Box test of no autocorrelation in the residuals (statsmodels), one row per lag.
+
+    ``model_df``: the number of estimated ARMA coefficients (``p + q + P + Q`` for SARIMA), which
+    the reference chi-squared distribution loses as degrees of freedom (``lag - model_df``);
+    without it the p-values of a fitted model's residuals are too high. Every lag must exceed it."""
     from statsmodels.stats.diagnostic import acorr_ljungbox
 
+    if model_df < 0 or any(lag <= model_df for lag in lags):
+        raise ValueError(f"every lag must exceed model_df={model_df}, got lags {list(lags)}")
     r = np.asarray(residuals, dtype=float)
     with _quiet_single_thread():
-        out = acorr_ljungbox(r[np.isfinite(r)], lags=list(lags))
+        out = acorr_ljungbox(r[np.isfinite(r)], lags=list(lags), model_df=model_df)
     return out.rename(columns={"lb_stat": "Q", "lb_pvalue": "p-value"})
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..metrics import mae, rmse, seasonal_naive_scale, smape
+from ..metrics import interval_score, mae, rmse, seasonal_naive_scale, smape
 from .forecasters import Forecaster
 
-__all__ = ["WalkForwardResult", "combine", "interval_coverage", "results_table", "walk_forward"]
+__all__ = ["WalkForwardResult", "combine", "interval_coverage", "interval_table", "results_table", "walk_forward"]
 
 
 @dataclass
@@ -148,3 +148,18 @@ def interval_coverage(result: WalkForwardResult) -> float:
         raise ValueError(f"{result.name!r} has no prediction intervals")
     a = result.actuals
     return float(np.mean((a >= result.lower) & (a <= result.upper)))
+
+
+def interval_table(results) -> pd.DataFrame:
+    """One row per method with intervals: coverage (nominal ``1 - alpha``), mean width, the mean
+    interval (Winkler) score and MSIS (that score over MASE's scale, as in M4). Coverage alone
+    rewards wide intervals; the score charges width and, at ``2/alpha`` per unit, every miss."""
+    rows = {}
+    for r in results:
+        if r.lower is None:
+            raise ValueError(f"{r.name!r} has no prediction intervals")
+        score = float(interval_score(r.actuals, r.lower, r.upper, r.alpha))
+        rows[r.name] = {"nominal": 1 - r.alpha, "coverage": interval_coverage(r),
+                        "width": float(np.mean(r.upper - r.lower)), "interval score": score,
+                        "MSIS": score / r.scale}
+    return pd.DataFrame(rows).T

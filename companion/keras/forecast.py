@@ -74,5 +74,26 @@ class LSTMForecaster(WindowedNeuralForecaster):
                                            seed=self.seed + len(self.histories)),
                    None, evaluate=evaluate, epochs=self.epochs, patience=self.patience, mode="min")
 
+    @classmethod
+    def from_torch(cls, forecaster, name: str | None = None) -> "LSTMForecaster":
+        """A Keras forecaster that *is* a fitted :class:`companion.torch.LSTMForecaster`: the same
+        configuration, scalers and history, and its trained weights copied by
+        :func:`~companion.keras.load_torch`. Its ``update`` / ``predict`` then give the same
+        forecasts as the PyTorch one's, up to float32 round-off; the check that the two forecasting
+        paths (windows, scaling, network, back-transform) are one. Calling ``fit`` retrains it in Keras."""
+        if not hasattr(forecaster, "net_"):
+            raise ValueError("fit the PyTorch forecaster first: it has no trained network")
+        twin = cls(forecaster.lookback, forecaster.horizon, forecaster.hidden, epochs=forecaster.epochs,
+                   patience=forecaster.patience, lr=forecaster.lr, batch_size=forecaster.batch_size,
+                   n_val=forecaster.n_val, period=forecaster.period, log=forecaster.log, seed=forecaster.seed,
+                   name=name)
+        for attr in ("scaler_", "exog_scaler_", "y_", "exog_"):
+            if hasattr(forecaster, attr):
+                setattr(twin, attr, getattr(forecaster, attr))
+        net = forecaster.net_
+        twin.net_ = load_torch(LSTMForecastNet(net.lstm.input_size, net.head.in_features - net.lstm.hidden_size,
+                                               net.lstm.hidden_size, net.head.out_features), net)
+        return twin
+
     def _predict(self, past: np.ndarray, extra: np.ndarray) -> np.ndarray:
         return np.asarray(self.net_.predict_on_batch([past, extra]))
