@@ -132,7 +132,7 @@ def negative_elbo(model: MultVAE, x, n_samples: int = 16, seed: int = 0) -> np.n
     for b in _dense_batches(x):
         mu, logvar = model.encode(b)
         eps = rng.standard_normal((n_samples, *b.shape[:1], model.latent)).astype(np.float32)
-        rec = np.mean([ops.convert_to_numpy(multinomial_nll(b, model.decode(mu + ops.exp(0.5 * logvar) * e)))
+        rec = np.mean([ops.convert_to_numpy(multinomial_nll(b, model.decode(mu + ops.exp(0.5 * logvar) * ops.convert_to_tensor(e))))
                        for e in eps], axis=0)
         kl = ops.convert_to_numpy(0.5 * ops.sum(mu * mu + ops.exp(logvar) - 1.0 - logvar, axis=-1))
         out.append(rec + kl)
