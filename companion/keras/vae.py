@@ -23,6 +23,7 @@ __all__ = ["MultDAE", "MultVAE", "encode_vae", "fit_vae", "kl_per_dimension", "m
 
 def multinomial_nll(y_true, logits):
     """``−Σ_j x_j log softmax(logits)_j`` per row (a Keras loss)."""
+    y_true = ops.convert_to_tensor(y_true, dtype=logits.dtype)
     return -ops.sum(ops.log_softmax(logits, axis=-1) * y_true, axis=-1)
 
 
