@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .data.sequences import batch_stream
 from .data.user_item import RandomSplit, StrongGeneralization, as_item_lists, scores_of
 from .metrics import set_ranking_metrics
 
@@ -43,19 +44,11 @@ def gaussian_kl(mu, logvar) -> np.ndarray:
 
 
 def user_batches(x: sp.spmatrix, batch_size: int, seed: int = 0):
-    """``epoch -> iterator`` of dense float32 row batches of ``x`` in a new shuffled order each
-    epoch (NumPy ``default_rng(seed)``), the same for the PyTorch and the Keras loops."""
-    x = sp.csr_matrix(x, dtype=np.float32)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    rng = np.random.default_rng(seed)
-
-    def epoch():
-        order = rng.permutation(x.shape[0])
-        for i in range(0, len(order), batch_size):
-            yield x[order[i:i + batch_size]].toarray()
-
-    return epoch
+    """``epoch -> iterator`` of dense float32 row batches of ``x``, a new shuffled order each epoch
+    (:func:`companion.data.batch_stream` with ``seed``), the same for the PyTorch and the Keras loops."""
+    dense = sp.csr_matrix(x, dtype=np.float32).toarray()
+    stream = batch_stream(dense, batch_size=batch_size, seed=seed)
+    return lambda: (b[0] for b in stream())
 
 
 def evaluate_fold_in(score, split: StrongGeneralization, part: str = "test", ks=(20, 50, 100), *,

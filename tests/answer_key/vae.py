@@ -10,12 +10,14 @@ def kl_two_dims():
     return float(gaussian_kl(np.array([1.0, -0.5]), np.log([1.0, 0.25])))
 
 
-def beta_last_update():
+def cap_epoch():
     from companion.vae import KLAnneal
 
-    a = KLAnneal(200_000, 0.2)
-    updates = 200 * int(np.ceil(943 / 500))
-    return [a.step() for _ in range(updates)][-1]
+    a, per_epoch = KLAnneal(200_000, 0.2), int(np.ceil(943 / 500))
+    t = 0
+    while a.step() < 0.2:
+        t += 1
+    return t // per_epoch + 1  # update t (0-based) falls in epoch t // per_epoch + 1
 
 
 def recall_normalised():
@@ -36,9 +38,9 @@ def ease_random_valid():
 EXERCISES = [
     Exercise("vae.kl_two_dims", "Gaussian KL in two dimensions", kl_two_dims, tol=5e-4,
              hint="½ Σ_d (μ_d² + σ_d² − 1 − log σ_d²), natural logarithm"),
-    Exercise("vae.beta_last_update", "β at the last update of a 200,000-step schedule", beta_last_update, tol=2e-5,
-             hint="count optimizer updates (batches per epoch times epochs), starting from update 0",
-             wrong=(0.2, 0.001)),
+    Exercise("vae.cap_epoch", "the epoch in which a 200,000-step schedule reaches its cap", cap_epoch, kind="exact",
+             hint="update t (0-based) uses beta = min(cap, t / total_anneal_steps); count the updates of one epoch",
+             wrong=(20000, 40000, 40001)),
     Exercise("vae.recall_normalised", "Recall@5 normalised by min(K, |held-out|)", recall_normalised, tol=5e-4,
              hint="divide the hits by the smaller of K and the number of held-out items", wrong=(0.375,)),
     Exercise("vae.ease_random_valid", "EASE on RecBole's protocol, validation Recall@10", ease_random_valid,
