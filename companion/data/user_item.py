@@ -4,7 +4,8 @@
   autoencoders for collaborative filtering* (their ``vae_cf`` notebook): ratings ``>= min_rating``
   are the positives, users with at least ``min_user`` positives are kept, ``n_heldout`` users are
   set aside for validation and as many for test; the item set is what the training users
-  touched; each held-out user's items are split at random, ``1 - test_prop`` fed to the model
+  touched (held-out positives on other items cannot be ranked and are dropped, counted in
+  ``dropped``); each held-out user's items are split at random, ``1 - test_prop`` fed to the model
   (the fold-in part) and ``test_prop`` to be predicted.
 * :func:`random_split` is RecBole's default general-recommendation protocol: every rating is one
   implicit interaction, each user's interactions are shuffled and split 8:1:1
@@ -65,6 +66,7 @@ class StrongGeneralization:
     train_users: np.ndarray   # original user ids, row order of train
     valid_users: np.ndarray
     test_users: np.ndarray
+    dropped: int = 0          # held-out users' positives on items no training user has (not evaluable)
 
     @property
     def n_items(self) -> int:
@@ -121,7 +123,8 @@ def strong_generalization_split(ratings: pd.DataFrame, *, min_rating: float = 4,
 
     vi, vo = fold(va_u)
     ti, to = fold(te_u)
-    return StrongGeneralization(matrix(tr, tr_u), vi, vo, ti, to, item_ids, tr_u, va_u, te_u)
+    dropped = int((~pos["item_id"].isin(item_ids)).sum())
+    return StrongGeneralization(matrix(tr, tr_u), vi, vo, ti, to, item_ids, tr_u, va_u, te_u, dropped)
 
 
 @dataclass
