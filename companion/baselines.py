@@ -170,3 +170,77 @@ def seasonal_naive(y_train, h: int, m: int = 7) -> np.ndarray:
         raise ValueError(f"need at least m={m} observations and h >= 1")
     last = y[-m:]
     return np.array([last[j % m] for j in range(h)])
+
+
+# ------------------------------------------- item-set (non-sequential) baselines (the VAE chapter)
+
+
+def _binary(seqs, n_items: int) -> sp.csr_matrix:
+    r = np.concatenate([np.full(len(s), i) for i, s in enumerate(seqs)] or [np.zeros(0, np.int64)])
+    c = np.concatenate(seqs) if len(seqs) else np.zeros(0, np.int64)
+    x = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(seqs), n_items))
+    x.data[:] = 1.0
+    return x
+
+
+def _top_k_columns(w: np.ndarray, k: int | None) -> np.ndarray:
+    """Keep the ``k`` largest entries of each column of ``w`` (item j's ``k`` nearest items)."""
+    if k is None or k >= w.shape[0]:
+        return w
+    cut = np.partition(w, w.shape[0] - k, axis=0)[w.shape[0] - k]
+    return np.where(w >= cut, w, 0.0)
+
+
+class ItemSetKNN(_Scorer):
+    """Item-kNN on item *sets* (order-free, unlike :class:`ItemKNN`): cosine similarity of the
+    items' user columns with shrinkage, ``s_ij = x_i·x_j / (|x_i| |x_j| + shrink)``, each item
+    keeping its ``k`` most similar items; a user's score for ``j`` sums ``s_ij`` over their items."""
+
+    def __init__(self, k: int | None = 100, shrink: float = 0.0):
+        if (k is not None and k < 1) or shrink < 0:
+            raise ValueError("k must be >= 1 (or None) and shrink >= 0")
+        self.k, self.shrink = k, shrink
+
+    def fit(self, train, n_items: int):
+        self.n_items = n_items
+        x = _binary(_seqs(train, n_items), n_items)
+        co = (x.T @ x).toarray()
+        norm = np.sqrt(np.diag(co))
+        w = co / (np.outer(norm, norm) + self.shrink + 1e-12)
+        np.fill_diagonal(w, 0.0)
+        self.weights = _top_k_columns(w, self.k)
+        return self
+
+    def score(self, inputs) -> np.ndarray:
+        self._check_fitted()
+        return self._finish(np.asarray(_binary(_seqs(inputs, self.n_items), self.n_items) @ self.weights))
+
+
+class RP3beta(_Scorer):
+    """RP3beta (Paudel et al. 2017; tuned as in Dacrema et al. 2019): a three-step random walk
+    user → item → user → item, transition probabilities raised to ``alpha``, the arrival item's
+    score divided by its popularity to the power ``beta``, each item keeping ``k`` neighbours."""
+
+    def __init__(self, alpha: float = 1.0, beta: float = 0.5, k: int | None = 200):
+        if alpha <= 0 or beta < 0 or (k is not None and k < 1):
+            raise ValueError("alpha must be > 0, beta >= 0 and k >= 1 (or None)")
+        self.alpha, self.beta, self.k = alpha, beta, k
+
+    def fit(self, train, n_items: int):
+        self.n_items = n_items
+        x = _binary(_seqs(train, n_items), n_items).toarray()
+        deg_u, deg_i = x.sum(1, keepdims=True), x.sum(0, keepdims=True)
+        p_ui = np.divide(x, deg_u, out=np.zeros_like(x), where=deg_u > 0) ** self.alpha   # user -> item
+        p_iu = np.divide(x, deg_i, out=np.zeros_like(x), where=deg_i > 0).T ** self.alpha  # item -> user
+        pop = np.where(deg_i.ravel() > 0, deg_i.ravel(), 1.0)
+        w = (p_iu @ p_ui) / pop[None, :] ** self.beta
+        np.fill_diagonal(w, 0.0)
+        self.weights = _top_k_columns(w, self.k)
+        return self
+
+    def score(self, inputs) -> np.ndarray:
+        self._check_fitted()
+        return self._finish(np.asarray(_binary(_seqs(inputs, self.n_items), self.n_items) @ self.weights))
+
+
+__all__ += ["ItemSetKNN", "RP3beta"]

@@ -287,3 +287,63 @@ def interval_score(y_true, lower, upper, alpha: float, axis=None):
         raise ValueError("interval with upper < lower")
     s = (upper - lower) + 2 / alpha * (np.maximum(lower - y_true, 0) + np.maximum(y_true - upper, 0))
     return np.mean(s, axis=axis)
+# ------------------------------------------------ several held-out items per user (the VAE chapter)
+
+
+def set_ranking_metrics(scores, heldout, ks=(20, 50, 100), exclude=None, *, recall: str = "min",
+                        reduce: bool = True) -> dict:
+    """Recall@K and NDCG@K when each user has a **set** of held-out items (full ranking).
+
+    ``scores``: ``(n_users, n_items)``; ``heldout``: a binary matrix of the same shape (dense or
+    SciPy sparse); ``exclude``: a binary matrix of items removed from the ranking (the fold-in or
+    training items), or ``None``. With ``R_u`` the held-out set and ``top_K`` the ``K`` best-scored
+    items:
+
+    * ``recall@K = |top_K ∩ R_u| / min(K, |R_u|)`` with ``recall="min"`` (Liang et al. 2018, so a
+      perfect ranking scores 1), or ``/ |R_u|`` with ``recall="all"`` (RecBole's Recall);
+    * ``ndcg@K = Σ_{r < K, item r in R_u} 1/log2(r + 2)`` divided by its maximum
+      ``Σ_{r < min(K, |R_u|)} 1/log2(r + 2)``.
+
+    Users with an empty held-out set are an error (drop them first). Ties in the scores are
+    broken by column order. ``reduce=False`` gives the per-user values.
+    """
+    import scipy.sparse as sp
+
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim != 2:
+        raise ValueError(f"scores must be (n_users, n_items), got shape {scores.shape}")
+    if np.isnan(scores).any():
+        raise ValueError(f"scores contain {int(np.isnan(scores).sum())} NaN value(s)")
+    held = (heldout.toarray() if sp.issparse(heldout) else np.asarray(heldout)) > 0
+    if held.shape != scores.shape:
+        raise ValueError(f"heldout has shape {held.shape}, scores {scores.shape}")
+    n_rel = held.sum(1)
+    if (n_rel == 0).any():
+        raise ValueError(f"{int((n_rel == 0).sum())} user(s) have no held-out item; drop them before evaluating")
+    if recall not in ("min", "all"):
+        raise ValueError(f"recall must be 'min' or 'all', got {recall!r}")
+    if exclude is not None:
+        ex = (exclude.toarray() if sp.issparse(exclude) else np.asarray(exclude)) > 0
+        if ex.shape != scores.shape:
+            raise ValueError(f"exclude has shape {ex.shape}, scores {scores.shape}")
+        if (ex & held).any():
+            raise ValueError("an excluded item is also held out")
+        scores = np.where(ex, -np.inf, scores)
+    ks = _check_ks(ks)
+    kmax = min(max(ks), scores.shape[1])
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :kmax]
+    hits = np.take_along_axis(held, top, axis=1)
+    disc = 1.0 / np.log2(np.arange(2, kmax + 2))
+    out = {}
+    for k in ks:
+        kk = min(k, kmax)
+        h = hits[:, :kk]
+        rec = h.sum(1) / (np.minimum(k, n_rel) if recall == "min" else n_rel)
+        dcg = (h * disc[:kk]).sum(1)
+        idcg = np.array([disc[:min(kk, n)].sum() for n in n_rel])
+        for name, v in ((f"recall@{k}", rec), (f"ndcg@{k}", dcg / idcg)):
+            out[name] = float(v.mean()) if reduce else v
+    return out
+
+
+__all__ += ["set_ranking_metrics"]

@@ -32,3 +32,8 @@ __all__ = [
     "PurchaseLSTM", "RecurrentClassifier", "SASRec", "evaluate_next_item", "fit", "fit_next_item",
     "load_torch", "score_next_item", "scaled_dot_product_attention", "sinusoidal_positions", "user_vectors",
 ]
+from .vae import (MultDAE, MultVAE, encode_vae, fit_vae, kl_per_dimension, multinomial_nll,  # noqa: E402
+                  negative_elbo, reconstruction_error, score_vae)
+
+__all__ += ["MultDAE", "MultVAE", "encode_vae", "fit_vae", "kl_per_dimension", "multinomial_nll", "negative_elbo",
+            "reconstruction_error", "score_vae"]

@@ -278,10 +278,19 @@ def _dqn(km, tm) -> None:
     _sequential(km.target, tm.target)
 
 
+def _vae(km, tm) -> None:  # MultVAE, MultDAE
+    _same_name(km, tm)
+    if not km.built:
+        km(np.zeros((1, tm.n_items), dtype="float32"))
+    for name in ("encoder", "stats", "decoder_hidden", "decoder_out"):
+        _dense(getattr(km, name), getattr(tm, name))
+
+
 def _rules():
     import torch.nn as nn
 
-    from ..torch import agents as tagents, attention as tatt, recommenders as trec, rnn as trnn, sasrec as tsas
+    from ..torch import (agents as tagents, attention as tatt, recommenders as trec, rnn as trnn, sasrec as tsas,
+                         vae as tvae)
 
     return [
         (tagents.DQN, _dqn),
@@ -291,6 +300,7 @@ def _rules():
         (trnn.PurchaseLSTM, _purchase),
         (trnn.RecurrentClassifier, _recurrent_classifier),
         (trnn.LSTMForecastNet, _forecast_net),
+        (tvae.MultVAE, _vae),
         ((tatt.MultiHeadAttention, nn.MultiheadAttention), _attention),
         ((nn.LSTM, nn.GRU, nn.RNN, trnn.ScratchLSTM, trnn.ScratchGRU, trnn.ScratchRNN), _recurrent),
         (nn.Linear, _dense),

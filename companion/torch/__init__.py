@@ -23,3 +23,8 @@ __all__ = [
     "evaluate_next_item", "fit", "fit_next_item", "score_next_item", "scaled_dot_product_attention",
     "sinusoidal_positions", "to_device", "torch_permutation", "user_vectors",
 ]
+from .vae import (MultDAE, MultVAE, encode_vae, fit_vae, kl_per_dimension, multinomial_nll,  # noqa: E402
+                  negative_elbo, reconstruction_error, score_vae)
+
+__all__ += ["MultDAE", "MultVAE", "encode_vae", "fit_vae", "kl_per_dimension", "multinomial_nll", "negative_elbo",
+            "reconstruction_error", "score_vae"]
