@@ -20,7 +20,7 @@ import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Erratum", "ErrataTable", "all_entries", "by_chapter", "table", "verify"]
+__all__ = ["ChapterErrata", "Erratum", "ErrataTable", "all_entries", "by_chapter", "table", "verify"]
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,11 @@ def verify(entry: Erratum, atol: float = 5e-4):
 
 def by_chapter(entries=None) -> dict:
     """``{chapter: [entries]}`` in the order the chapters' files sort (``01_...`` first, appendices
-    and entries without a chapter last), entries in their modules' order."""
+    and entries without a chapter last); within a chapter, entries by source document (000 .. 004),
+    then in their modules' order."""
     entries = all_entries() if entries is None else entries
     groups: dict = {}
-    for e in entries:
+    for e in sorted(entries, key=lambda e: e.source[:3]):
         groups.setdefault(e.chapter, []).append(e)
     return dict(sorted(groups.items(), key=lambda kv: (not kv[0][:1].isdigit(), kv[0] == "", kv[0])))
 
@@ -157,3 +158,62 @@ def table(entries=None, digits: int = 3, *, checked: bool = False):
             row["check"] = {True: "source wrong", False: "SOURCE RIGHT", None: "nothing computed"}[verify(e)]
         columns.append("check")
     return __getattr__("ErrataTable")(rows, columns=columns)
+
+
+class ChapterErrata:
+    """The entries of one chapter, displayed as Markdown in a notebook (a heading that links to the
+    chapter, one block per entry) and as plain text elsewhere; no line of either is wider than ``width``.
+
+    ``title`` is the chapter's heading (default: the chapter's file name)."""
+
+    def __init__(self, chapter: str, entries, title: str | None = None, width: int = 120, digits: int = 3):
+        if width < 40:
+            raise ValueError(f"width must be at least 40, got {width}")
+        self.chapter, self.entries, self.width, self.digits = chapter, list(entries), width, digits
+        self.title = title or chapter or "not tied to a chapter"
+        self.results = [(e, _fmt(e.printed, digits), _fmt(e.correct(), digits), verify(e)) for e in self.entries]
+
+    def _wrap(self, text: str, first: str, rest: str) -> list[str]:
+        import textwrap
+
+        out = []
+        for i, para in enumerate(str(text).split("\n")):
+            out += textwrap.wrap(para, self.width, initial_indent=first if i == 0 else rest,
+                                 subsequent_indent=rest, break_long_words=True, break_on_hyphens=False) or [rest]
+        return out
+
+    @staticmethod
+    def _mark(ok) -> str:
+        return {True: "checked: the computation shows the source wrong", False: "CHECK FAILED: the source looks right",
+                None: "nothing computed"}[ok]
+
+    def text(self) -> str:
+        lines = self._wrap(f"{self.title} ({self.chapter}.ipynb): {len(self.entries)} entries" if self.chapter
+                           else f"{self.title}: {len(self.entries)} entries", "== ", "   ")
+        for e, printed, correct, ok in self.results:
+            lines += self._wrap(f"{e.source}: {e.what}", "* ", "  ")
+            lines += self._wrap(printed, "  printed: ", "    ")
+            lines += self._wrap(correct, "  correct: ", "    ")
+            lines += self._wrap(e.why, "  why: ", "    ")
+            lines.append(f"  {self._mark(ok)}")
+        return "\n".join(lines)
+
+    def markdown(self) -> str:
+        def esc(s: str) -> str:
+            return str(s).replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("<", "&lt;")
+
+        head = f"### [{self.title}]({self.chapter}.ipynb)" if self.chapter else f"### {self.title}"
+        lines = [head, ""]
+        for e, printed, correct, ok in self.results:
+            lines += self._wrap(f"**{e.source}**: {esc(e.what)}", "* ", "  ")
+            lines += self._wrap(f"*printed:* {esc(printed)}<br>".replace("\n", "<br>\n"), "  ", "  ")
+            lines += self._wrap(f"*correct (computed now):* {esc(correct)}<br>".replace("\n", "<br>\n"), "  ", "  ")
+            lines += self._wrap(f"*why:* {esc(e.why)}<br>", "  ", "  ")
+            lines += self._wrap(f"*{self._mark(ok)}*", "  ", "  ")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
