@@ -116,7 +116,7 @@ def _errata_table_class():
             return ErrataTable
 
         def __repr__(self):
-            with pd.option_context("display.max_colwidth", None, "display.width", None):
+            with pd.option_context("display.max_colwidth", None):
                 return super().__repr__()
 
         def _repr_html_(self):
