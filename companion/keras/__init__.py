@@ -31,3 +31,6 @@ __all__ = [
     "PurchaseLSTM", "RecurrentClassifier", "SASRec", "evaluate_next_item", "fit", "fit_next_item",
     "load_torch", "score_next_item", "scaled_dot_product_attention", "sinusoidal_positions", "user_vectors",
 ]
+
+from .seq2seq import Seq2SeqGRU, Seq2SeqTransformer  # noqa: E402
+__all__ += ["Seq2SeqGRU", "Seq2SeqTransformer"]

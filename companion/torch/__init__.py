@@ -22,3 +22,6 @@ __all__ = [
     "evaluate_next_item", "fit", "fit_next_item", "score_next_item", "scaled_dot_product_attention",
     "sinusoidal_positions", "to_device", "torch_permutation", "user_vectors",
 ]
+
+from .seq2seq import Seq2SeqGRU, Seq2SeqTransformer
+__all__ += ["Seq2SeqGRU", "Seq2SeqTransformer"]
