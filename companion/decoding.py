@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["beam_search", "exhaustive_search", "greedy", "length_normalised", "sample", "sequence_log_prob",
+__all__ = ["autoregressive", "beam_search", "exhaustive_search", "greedy", "length_normalised", "sample", "sequence_log_prob",
            "take"]
 
 
@@ -216,3 +216,26 @@ def sequence_log_prob(step: Callable, state, seqs, *, bos: int = 1) -> np.ndarra
         out += np.asarray(logp, dtype=np.float64)[np.arange(n), seqs[:, t]]
         tok = seqs[:, t]
     return out
+
+
+def autoregressive(last_logits: Callable, src, *, eos: int | None = None, bos: int = 1):
+    """``(step, state)`` that rolls a next-item model out: the model reads the window of its input
+    plus the tokens generated so far and predicts the next one (a decoder-only model used as a
+    k-step predictor). ``last_logits(x)`` maps (n, L) left-padded ids to the (n, V) logits of the
+    last position; ``src`` (n, L) are the inputs. With ``eos``, a hypothesis that produced ``eos``
+    keeps producing it (probability 1), as in the k-step task."""
+    src = np.asarray(src, dtype=np.int64)
+
+    def step(tokens, state):
+        window, ended = state
+        tokens = np.asarray(tokens, dtype=np.int64)
+        grow = tokens != bos  # the first call (BOS) does not extend the window
+        window = np.where(grow[:, None], np.c_[window[:, 1:], tokens], window)
+        z = np.asarray(last_logits(window), dtype=np.float64)
+        logp = z - np.logaddexp.reduce(z, axis=1, keepdims=True)
+        if eos is not None:
+            ended = ended | (grow & (tokens == eos))
+            logp = np.where(ended[:, None], np.where(np.arange(logp.shape[1]) == eos, 0.0, -np.inf), logp)
+        return logp, (window, ended)
+
+    return step, (src.copy(), np.zeros(len(src), dtype=bool))

@@ -169,7 +169,8 @@ def rollout_divergence(model_step, model_state, true_step, true_state, n: int, k
             c, d = true_step(tok[sl], take(tstate, sl))
             mls.append(_masked(a, allowed)), mss.append(b), tls.append(_masked(c, allowed)), tss.append(d)
         mlp, tlp = np.concatenate(mls), np.concatenate(tls)
-        q_cond = np.exp(mlp - np.logaddexp.reduce(mlp, axis=1, keepdims=True))  # renormalised over `allowed`
+        q_log = mlp - np.logaddexp.reduce(mlp, axis=1, keepdims=True)  # renormalised over `allowed`
+        q_cond = np.exp(q_log)
         p_cond = np.exp(tlp)
         w_true, w_model = np.exp(lp_true)[:, None], np.exp(lp_model)[:, None]
         for name, w, cond in (("true", w_true, p_cond), ("teacher", w_true, q_cond), ("free", w_model, q_cond)):
@@ -179,7 +180,7 @@ def rollout_divergence(model_step, model_state, true_step, true_state, n: int, k
         parent, token = np.nonzero(np.broadcast_to(allowed, mlp.shape))
         with np.errstate(divide="ignore"):
             lp_true = lp_true[parent] + tlp[parent, token]
-        lp_model = lp_model[parent] + np.log(q_cond[parent, token])
+        lp_model = lp_model[parent] + q_log[parent, token]
         mstate, tstate = take(_concat_states(mss), parent), take(_concat_states(tss), parent)
         owner, tok = owner[parent], token
     p = marg["true"]

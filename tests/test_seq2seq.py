@@ -112,7 +112,7 @@ def test_wider_beam_can_be_worse():
     def step(tokens, state):  # state: an object array of prefixes (tuples)
         new = np.empty(len(state), dtype=object)
         new[:] = [s + (int(t),) if t >= 0 else s for s, t in zip(state, tokens)]
-        rows = [P.get(s, [1.0, 0.0, 0.0] if s[0] == 0 else [1 / 3] * 3) for s in new]
+        rows = [P[s] if s in P else ([1.0, 0.0, 0.0] if s[0] == 0 else [1 / 3] * 3) for s in new]
         with np.errstate(divide="ignore"):
             return np.log(np.array(rows)), new
 
@@ -282,3 +282,20 @@ def test_errata_entries_run_the_failing_call():
         assert text.split(":")[0] in {"TypeError", "AttributeError", "RuntimeError", "AssertionError"}, text
     assert "15 ids" in seq2seq.ENTRIES[-1].correct()
     assert len(table(seq2seq.ENTRIES)) == 7
+
+
+def test_autoregressive_rollout_of_a_next_item_model():
+    """A 'model' that always predicts last token + 1 rolls out 3, 4, 5; EOS (2) absorbs."""
+    V = 8
+
+    def last_logits(x):
+        z = np.full((len(x), V), -9.0)
+        z[np.arange(len(x)), np.minimum(x[:, -1] + 1, V - 1)] = 9.0
+        return z
+
+    step, st = decoding.autoregressive(last_logits, np.array([[0, 2], [0, 1]]), eos=2)
+    seqs, _ = decoding.greedy(step, st, 2, 3)
+    assert seqs[0].tolist() == [3, 4, 5] and seqs[1].tolist() == [2, 2, 2]
+    step, st = decoding.autoregressive(last_logits, np.array([[0, 1]]), eos=2, bos=7)
+    seqs, lp = decoding.greedy(step, st, 1, 3, bos=7)
+    assert seqs[0].tolist() == [2, 2, 2] and np.isfinite(lp).all()

@@ -10,6 +10,8 @@ post-norm layout (with its final encoder and decoder ``LayerNorm``). Models take
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 import companion as _companion  # noqa: F401  (quiet TensorFlow start-up)
@@ -160,12 +162,15 @@ class Seq2SeqTransformer(keras.Model):
         self.embedding = keras.layers.Embedding(vocab_size, d_model)
         self.src_position = keras.layers.Embedding(max_len, d_model)
         self.tgt_position = keras.layers.Embedding(max_len, d_model)
-        self.enc = [_EncoderLayer(d_model, nhead, dim_feedforward, dropout) for _ in range(num_layers)]
-        self.dec = [_DecoderLayer(d_model, nhead, dim_feedforward, dropout) for _ in range(num_layers)]
+        self.enc = [_EncoderLayer(d_model, nhead, dim_feedforward, dropout, name=f"encoder_{i}")
+                    for i in range(num_layers)]
+        self.dec = [_DecoderLayer(d_model, nhead, dim_feedforward, dropout, name=f"decoder_{i}")
+                    for i in range(num_layers)]
         self.enc_norm = keras.layers.LayerNormalization(epsilon=1e-5)
         self.dec_norm = keras.layers.LayerNormalization(epsilon=1e-5)
         self.drop = keras.layers.Dropout(dropout)
         self.out = keras.layers.Dense(vocab_size)
+        self([np.ones((1, 2), "int32"), np.ones((1, 2), "int32")])  # create the weights (marks the model built)
 
     def _embed(self, x, position, training):
         x = ops.convert_to_tensor(x, dtype="int32")
@@ -187,8 +192,10 @@ class Seq2SeqTransformer(keras.Model):
         y = self._embed(tgt_in, self.tgt_position, training)
         keep = ops.logical_not(ops.convert_to_tensor(padding))
         cross = ops.repeat(ops.expand_dims(keep, 1), ops.shape(tgt_in)[1], axis=1)
-        for layer in self.dec:
-            y = layer(y, memory, cross, training=training)
+        with warnings.catch_warnings():  # a one-token prefix (the first decoding step) has one key: a softmax of size 1
+            warnings.filterwarnings("ignore", message="You are using a softmax over axis")
+            for layer in self.dec:
+                y = layer(y, memory, cross, training=training)
         return self.out(self.dec_norm(y)), None, None
 
     def call(self, inputs, training=False):

@@ -137,8 +137,11 @@ class Seq2SeqTransformer(nn.Module):
         self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=0)
         self.src_position = nn.Embedding(max_len, d_model)
         self.tgt_position = nn.Embedding(max_len, d_model)
+        layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, batch_first=True)
+        encoder = nn.TransformerEncoder(layer, num_layers, norm=nn.LayerNorm(d_model),
+                                        enable_nested_tensor=False)  # the same numerics in train and eval mode
         self.transformer = nn.Transformer(d_model, nhead, num_layers, num_layers, dim_feedforward, dropout,
-                                          batch_first=True)
+                                          custom_encoder=encoder, batch_first=True)
         self.out = nn.Linear(d_model, vocab_size)
 
     def _embed(self, x, position):

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 TOPICS = ["data", "nn_essentials", "rnn", "purchase", "forecasting", "next_item", "attention"]
+TOPICS += ["seq2seq"]
 CHAPTERS = {"data": "01_behavior_data", "nn_essentials": "02_nn_essentials", "rnn": "03_rnn_lstm_gru",
             "purchase": "04_purchase_prediction", "forecasting": "05_forecasting",
             "next_item": "06_next_item_rnn", "attention": "07_attention_sasrec"}
+CHAPTERS["seq2seq"] = "08_seq2seq"
 
 
 @dataclass(frozen=True)
