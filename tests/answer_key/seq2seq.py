@@ -9,11 +9,11 @@ def exhaustive_count():
 
 
 def funnel_probability():
-    return 0.2 * 0.4 * (1 - 0.8)
+    return 0.3 * 0.5 * (1 - 0.8)
 
 
 def teacher_forcing_loss():
-    return float(-(np.log(0.5) + np.log(0.25)) / 2)
+    return float(-(np.log(0.6) + np.log(0.3)) / 2)
 
 
 def beam_by_hand():
