@@ -291,12 +291,21 @@ def _seq2seq_gru(km, tm) -> None:  # Seq2SeqGRU: embedding, two GRUs, attention 
         load_torch(km.attention.W, tm.attention.W)
 
 
+def _dqn(km, tm) -> None:
+    """A :class:`companion.torch.agents.DQN`: online and target networks."""
+    _same_name(km, tm)
+    _sequential(km.q, tm.q)
+    _sequential(km.target, tm.target)
+
+
 def _rules():
     import torch.nn as nn
 
-    from ..torch import attention as tatt, recommenders as trec, rnn as trnn, sasrec as tsas, seq2seq as ts2s
+    from ..torch import agents as tagents, attention as tatt, recommenders as trec, rnn as trnn, sasrec as tsas
+    from ..torch import seq2seq as ts2s
 
     return [
+        (tagents.DQN, _dqn),
         (ts2s.Seq2SeqGRU, _seq2seq_gru),
         ((trec.GRU4Rec, trec.LSTM4Rec), _rnn_rec),
         (trec.Caser, _caser),
