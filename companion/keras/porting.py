@@ -271,6 +271,26 @@ def _forecast_net(km, tm) -> None:
     _dense(km.head, tm.head)
 
 
+def _seq2seq_gru(km, tm) -> None:  # Seq2SeqGRU: embedding, two GRUs, attention maps, output
+    from ..torch.seq2seq import AdditiveAttention
+
+    _same_name(km, tm)
+    if km.attention_kind != tm.attention_kind:
+        raise ValueError(f"attention differs: torch {tm.attention_kind!r}, keras {km.attention_kind!r}")
+    for k_layer, t_layer in ((km.embedding, tm.embedding), (km.encoder, tm.encoder), (km.decoder, tm.decoder),
+                             (km.out, tm.out)):
+        load_torch(k_layer, t_layer)
+    if tm.attention is None:
+        return
+    load_torch(km.combine, tm.combine)
+    if isinstance(tm.attention, AdditiveAttention):
+        load_torch(km.attention.W_q, tm.attention.W_q)
+        load_torch(km.attention.W_k, tm.attention.W_k)
+        km.attention.score.set_weights([_np(tm.attention.v)])  # Keras's `scale` is Bahdanau's v
+    else:
+        load_torch(km.attention.W, tm.attention.W)
+
+
 def _dqn(km, tm) -> None:
     """A :class:`companion.torch.agents.DQN`: online and target networks."""
     _same_name(km, tm)
@@ -290,10 +310,11 @@ def _rules():
     import torch.nn as nn
 
     from ..torch import (agents as tagents, attention as tatt, recommenders as trec, rnn as trnn, sasrec as tsas,
-                         vae as tvae)
+                         seq2seq as ts2s, vae as tvae)
 
     return [
         (tagents.DQN, _dqn),
+        (ts2s.Seq2SeqGRU, _seq2seq_gru),
         ((trec.GRU4Rec, trec.LSTM4Rec), _rnn_rec),
         (trec.Caser, _caser),
         (tsas.SASRec, _sasrec),

@@ -28,3 +28,6 @@ from .vae import (MultDAE, MultVAE, encode_vae, fit_vae, kl_per_dimension, multi
 
 __all__ += ["MultDAE", "MultVAE", "encode_vae", "fit_vae", "kl_per_dimension", "multinomial_nll", "negative_elbo",
             "reconstruction_error", "score_vae"]
+
+from .seq2seq import Seq2SeqGRU, Seq2SeqTransformer
+__all__ += ["Seq2SeqGRU", "Seq2SeqTransformer"]

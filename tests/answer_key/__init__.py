@@ -22,6 +22,8 @@ CHAPTERS = {"data": "01_behavior_data", "nn_essentials": "02_nn_essentials", "rn
             "purchase": "04_purchase_prediction", "forecasting": "05_forecasting",
             "next_item": "06_next_item_rnn", "attention": "07_attention_sasrec",
             "vae": "09_vae", "rl": "10_reinforcement_learning"}
+TOPICS += ["seq2seq"]
+CHAPTERS["seq2seq"] = "08_seq2seq"
 
 
 @dataclass(frozen=True)
