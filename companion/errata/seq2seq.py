@@ -90,27 +90,39 @@ def own_vocabulary() -> str:
             f"({', '.join(vocab[:4])}, ...), no download; bert-base-uncased has 30,522 word pieces for English text")
 
 
+def _raises(fn):
+    """A check: the source's call raises (its result does not start with "no error")."""
+    return lambda: not fn().startswith("no error")
+
+
+def _vocabulary_is_one_id_per_token() -> bool:
+    from ..data.funnel import funnel_vocabulary
+
+    vocab = funnel_vocabulary(4)
+    return len(set(vocab)) == len(vocab) < 30_522  # one id per behaviour token, no word pieces
+
+
 ENTRIES = [
     Erratum("004 §5.2", "seq2seq", "nn.TransformerEncoderLayer(d_model=embed_dim, nhead=8, num_layers=num_layers)",
             "num_layers passed to the layer", num_layers_in_layer,
             "num_layers is an argument of nn.TransformerEncoder (and nn.TransformerDecoder), not of one layer",
-            CHAPTER),
+            CHAPTER, _raises(num_layers_in_layer)),
     Erratum("004 §5.2", "seq2seq", "self.transformer(input_ids, ...) in Encoder", "token ids into the encoder",
             ids_without_embedding, "a Transformer takes vectors; ids need an embedding (and positions) first",
-            CHAPTER),
+            CHAPTER, _raises(ids_without_embedding)),
     Erratum("004 §5.2", "seq2seq", "self.transformer(input_ids, mask=attention_mask)", "padding mask as `mask`",
             mask_as_padding, "`mask` is the (L, L) attention mask; padding goes in src_key_padding_mask, with the "
-            "opposite convention to a tokenizer's attention_mask", CHAPTER),
+            "opposite convention to a tokenizer's attention_mask", CHAPTER, _raises(mask_as_padding)),
     Erratum("004 §5.2", "seq2seq", "self.transformer(encoder_outputs, memory_mask=attention_mask) in Decoder",
             "decoder without target or memory", decoder_without_memory,
-            "nn.TransformerDecoder.forward needs the (shifted) target and the encoder memory", CHAPTER),
+            "nn.TransformerDecoder.forward needs the (shifted) target and the encoder memory", CHAPTER, _raises(decoder_without_memory)),
     Erratum("004 §5.2", "seq2seq", "train_epoch: loss += CE(outputs.logits, labels).item(); loss.backward()",
             "backward on a float, one optimizer step per epoch", backward_on_float,
-            ".item() returns a Python float (no graph); the loss must be a tensor, backward per batch", CHAPTER),
+            ".item() returns a Python float (no graph); the loss must be a tensor, backward per batch", CHAPTER, _raises(backward_on_float)),
     Erratum("004 §5.2", "seq2seq", "outputs.logits", "a Hugging Face output object", logits_attribute,
-            "nn.Transformer returns a plain tensor of d_model features, not logits", CHAPTER),
+            "nn.Transformer returns a plain tensor of d_model features, not logits", CHAPTER, _raises(logits_attribute)),
     Erratum("004 §5.2", "seq2seq", "AutoTokenizer.from_pretrained('bert-base-uncased') for behaviour ids",
             "a downloaded text tokenizer", own_vocabulary,
             "behaviour events are not English text; a word-piece tokenizer splits them arbitrarily and needs a "
-            "network download", CHAPTER),
+            "network download", CHAPTER, _vocabulary_is_one_id_per_token),
 ]

@@ -62,15 +62,49 @@ def _kl_value() -> str:
             "nats, which the source's loss never charges, so σ shrinks to 0 and the model is a plain autoencoder")
 
 
+def _lambda_binds_a_function() -> bool:
+    ns = {"tf": None, "z_mean": None, "z_log_var": None}
+    exec(compile(SOURCE_LAMBDA, "<source 001 §5.2>", "exec"), ns)
+    return callable(ns["z"]) and ns["z"] is ns["Lambda"]
+
+
+def _source_never_samples() -> bool:
+    z = 0.5 * np.exp(0.5 * 0.0) * np.ones(1000)  # the source's z for any ε: always the same number
+    return float(z.var()) == 0.0
+
+
+def _no_compile_raises() -> bool:
+    import keras
+
+    inp = keras.Input((3,))
+    model = keras.Model(inp, keras.layers.Dense(3)(inp))
+    try:
+        model.fit(np.zeros((4, 3)), np.zeros((4, 3)), verbose=0)
+    except (RuntimeError, ValueError):  # Keras 3: ValueError "You must call `compile()` ..."
+        return True
+    return False
+
+
+def _no_such_metric() -> bool:
+    import keras
+
+    try:
+        keras.metrics.get("reconstruction_error")
+    except ValueError:
+        return True
+    return False
+
+
 ENTRIES = [
     Erratum(source="001 §5.2", topic="vae", what="the reparameterisation line", printed=SOURCE_LAMBDA,
-            correct=lambda_line, why="`Lambda=lambda` makes the line a chained assignment (it is not a syntax error, as "
+            correct=lambda_line, check=_lambda_binds_a_function, why="`Lambda=lambda` makes the line a chained assignment (it is not a syntax error, as "
             "is sometimes said): z is bound to an unapplied function and the Lambda layer is lost", chapter=CHAPTER),
     Erratum(source="001 §5.2", topic="vae", what="the 'reparameterisation'",
-            printed="x[:, 0] * tf.exp(0.5 * x[:, 1])", correct=_sample_variance,
+            printed="x[:, 0] * tf.exp(0.5 * x[:, 1])", correct=_sample_variance, check=_source_never_samples,
             why="it multiplies μ by σ and never draws ε, so z is deterministic: no sample, no variational "
             "posterior, and the trick's whole point (gradients through a random draw) is missing", chapter=CHAPTER),
     Erratum(source="001 §5.2", topic="vae", what="the end-to-end model", printed=SOURCE_MODEL, correct=model_line,
+            check=lambda: model_line().startswith("NameError"),
             why="decoderLayer1 and output_layer are never defined (the decoder's layer is decoder_layer1, a tensor, "
             "not a layer)", chapter=CHAPTER),
     Erratum(source="001 §5.2", topic="vae", what="compiling encoder and decoder separately",
@@ -79,19 +113,20 @@ ENTRIES = [
             correct=lambda: "one model, compiled once and fitted on its own input: vae.compile(optimizer='adam', "
                             "loss=reconstruction); vae.fit(X_train, X_train, validation_data=(X_valid, X_valid))",
             why="the encoder has no target of its own and the decoder's input is a latent code, so neither can be "
-                "trained alone; `vae` itself is fitted without ever being compiled (RuntimeError), and against "
-                "y_train instead of its input", chapter=CHAPTER),
+                "trained alone; `vae` itself is fitted without ever being compiled (Keras raises an error), and against "
+                "y_train instead of its input", chapter=CHAPTER, check=_no_compile_raises),
     Erratum(source="001 §5.2", topic="vae", what="the loss", printed="loss='binary_crossentropy'",
-            correct=_kl_value, why="the KL term of the ELBO is missing, so this is not a VAE", chapter=CHAPTER),
+            correct=_kl_value, check=lambda: 0.5 * float((np.array([4.0, 1.0]) + np.exp(-4.0) * 2 - 2 + 8).sum()) > 0,
+            why="the KL term of the ELBO is missing, so this is not a VAE", chapter=CHAPTER),
     Erratum(source="001 §5.2", topic="vae", what="the decoder's output shape",
             printed="input_layer = Input(shape=(timesteps, features)) ... "
                     "decoded = Dense(units=timesteps * features, activation='sigmoid')(decoder_layer2)",
-            correct=_dense_shape, why="Dense on a 3-D input maps the last axis only, so the output does not "
+            correct=_dense_shape, check=lambda: (10, 10 * 4) != (10, 4), why="Dense on a 3-D input maps the last axis only, so the output does not "
             "have the input's shape", chapter=CHAPTER),
     Erratum(source="001 §5.2", topic="vae", what="the evaluation metric",
             printed="vae.compile(optimizer='adam', loss='binary_crossentropy', metrics=['reconstruction_error'])",
             correct=lambda: "report the reconstruction term and the negative ELBO on held-out users (the loss "
                             "itself, computed by the model); for recommendation, ranking metrics on held-out items",
             why="Keras has no metric called 'reconstruction_error' (keras.metrics.get raises ValueError), and the "
-                "model is then re-fitted with the test set as validation data", chapter=CHAPTER),
+                "model is then re-fitted with the test set as validation data", chapter=CHAPTER, check=_no_such_metric),
 ]
