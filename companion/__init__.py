@@ -11,6 +11,7 @@ The layout rule (the README's "Layout" section says the same)
   walk-forward evaluation, significance tests), :mod:`companion.evaluation` (the paired,
   user-grouped bootstrap), :mod:`companion.training` (the epoch loop's bookkeeping: early
   stopping, best weights, timing), :mod:`companion.results`, :mod:`companion.plotting`,
+  :mod:`companion.diagrams` (the RNN, LSTM and GRU drawings of chapter 3),
   :mod:`companion.timing`, and, for the exercises and errata, :mod:`companion.exercises`
   (``check``, against the salted digests in ``exercise_keys.json``; the plain key is the
   repository's ``tests/answer_key/``, not installed), :mod:`companion.errata`, and the teacher
@@ -24,9 +25,9 @@ The layout rule (the README's "Layout" section says the same)
   PyTorch weights into the Keras twin.
 * **Slots for the coming chapters**: sequence-to-sequence models go in ``torch/seq2seq.py`` and
   ``keras/seq2seq.py``; variational autoencoders in ``torch/vae.py`` and ``keras/vae.py``;
-  reinforcement learning in ``companion/rl/`` (gymnasium environments, framework-neutral; it holds
-  one so far, :class:`companion.rl.ShopSessionEnv`), with the agents in ``torch/agents.py`` and
-  ``keras/agents.py``. ``seq2seq.py``, ``vae.py`` and ``agents.py`` do not exist yet.
+  reinforcement learning in ``companion/rl/`` (gymnasium environments, bandit algorithms, planning,
+  off-policy evaluation and the DQN loop, framework-neutral), with the agents in ``torch/agents.py``
+  and ``keras/agents.py``.
 * Chapter-specific experiments live in a neutral task module or in the notebook, never in a
   layer module.
 """

@@ -5,6 +5,8 @@ import pytest
 
 from companion.data import generate_shop_log
 from companion.data import FEATURES, lag_task, next_session_purchase, split_users
+from companion.data.events import DAY
+from companion.data.features import behavior_features, truncation_gaps
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +67,60 @@ def test_lag_task():
     assert x2.shape == (50, 10, 4)
     with pytest.raises(ValueError):
         lag_task(5, 10, 11)
+
+
+def _leaky(events, cutoff):
+    """A feature function with a classic bug: the 14-day window has no upper bound."""
+    f = behavior_features(events, cutoff)
+    recent = events[events["timestamp"] >= cutoff - 14 * DAY]
+    f["log_sessions_14d"] = np.log1p(recent.groupby("user_id")["session_id"].nunique().reindex(f.index, fill_value=0))
+    return f
+
+
+def test_truncation_test_passes_the_book_features(shop):
+    ex = next_session_purchase(shop.events)
+    cutoffs = np.sort(ex["cutoff"].unique())
+    gaps = truncation_gaps(behavior_features, shop.events, cutoffs)
+    assert list(gaps.index) == list(cutoffs) and list(gaps.columns) == ["extra_rows", *FEATURES]
+    assert (gaps.to_numpy() == 0).all()
+    # the examples are made by the function the test checks
+    for c in cutoffs[[0, -1]]:
+        rows = ex[ex["cutoff"] == c].set_index("user_id")[list(FEATURES)]
+        pd.testing.assert_frame_equal(rows, behavior_features(shop.events, c).loc[rows.index])
+
+
+def test_truncation_test_catches_a_leak_the_scramble_misses(shop):
+    c = int(shop.events["timestamp"].min() + 30 * DAY)
+    gaps = truncation_gaps(_leaky, shop.events, [c])
+    assert gaps.loc[c, "log_sessions_14d"] > 0.1
+    assert (gaps.drop(columns="log_sessions_14d").to_numpy() == 0).all()
+    # scrambling event types and categories after the cutoff leaves the leaky feature unchanged
+    ev = shop.events.copy()
+    future = ev["timestamp"] >= c
+    ev.loc[future, "event"] = "view"
+    ev.loc[future, "category"] = 0
+    pd.testing.assert_frame_equal(_leaky(shop.events, c), _leaky(ev, c))
+
+
+def test_truncation_gaps_counts_users_seen_only_in_the_future(shop):
+    c = int(shop.events["timestamp"].min() + 5 * DAY)
+
+    def with_future_users(events, cutoff):
+        users = np.unique(events["user_id"])
+        return pd.DataFrame({"x": np.zeros(len(users))}, index=users)
+
+    gaps = truncation_gaps(with_future_users, shop.events, [c])
+    late = set(shop.events["user_id"]) - set(shop.events.loc[shop.events["timestamp"] < c, "user_id"])
+    assert gaps.loc[c, "extra_rows"] == len(late) > 0
+
+
+def test_behavior_features_and_truncation_bad_input(shop):
+    with pytest.raises(ValueError, match="no event before the cutoff"):
+        behavior_features(shop.events, shop.events["timestamp"].min())
+    with pytest.raises(ValueError, match="session_id"):
+        behavior_features(shop.events.drop(columns="session_id"), shop.events["timestamp"].max())
+    with pytest.raises(ValueError, match="at least one cutoff"):
+        truncation_gaps(behavior_features, shop.events, [])
+    with pytest.raises(ValueError, match="columns"):
+        truncation_gaps(lambda ev, c: behavior_features(ev, c).iloc[:, : 3 if ev["timestamp"].max() >= c else 2],
+                        shop.events, [int(shop.events["timestamp"].min() + 30 * DAY)])

@@ -3,6 +3,9 @@
 * :func:`next_session_purchase`: per-user behavior features up to a time cutoff, labelled by
   whether the user buys in their first session after the cutoff (a temporal protocol: no feature
   looks past the cutoff).
+* :func:`behavior_features`: the features of :data:`FEATURES` of every user at one cutoff.
+* :func:`truncation_gaps`: the truncation test of a feature function ``fn(events, cutoff)``: its
+  output on the full log must equal its output on ``events[timestamp < cutoff]``.
 * :func:`split_users`: train/valid/test by user, so no user is on both sides.
 """
 from __future__ import annotations
@@ -13,7 +16,7 @@ import pandas as pd
 from .events import DAY, check_event_log
 from .sequences import split_by_user
 
-__all__ = ["FEATURES", "next_session_purchase", "split_users"]
+__all__ = ["FEATURES", "behavior_features", "next_session_purchase", "split_users", "truncation_gaps"]
 
 #: Feature columns made by :func:`next_session_purchase`, in order.
 FEATURES = (
@@ -57,6 +60,47 @@ def _features_at(past: pd.DataFrame, cutoff: int) -> pd.DataFrame:
     carted = past[past["event"] == "cart"].groupby("user_id")["session_id"].max()
     out["last_session_carted"] = (carted.reindex(out.index) == last_session).astype(float)
     return out.astype(float)
+
+
+def behavior_features(events: pd.DataFrame, cutoff) -> pd.DataFrame:
+    """The :data:`FEATURES` (columns) of every user (index ``user_id``) with an event strictly
+    before ``cutoff`` (Unix seconds), computed from those events only."""
+    check_event_log(events, required=("user_id", "item_id", "event", "timestamp", "session_id", "category"))
+    cutoff = int(cutoff)
+    past = events[events["timestamp"] < cutoff]
+    if past.empty:
+        raise ValueError(f"no event before the cutoff {cutoff}: there is nothing to compute features from")
+    return _features_at(past, cutoff)[list(FEATURES)]
+
+
+def truncation_gaps(feature_fn, events: pd.DataFrame, cutoffs) -> pd.DataFrame:
+    """The truncation test of ``feature_fn(events, cutoff) -> DataFrame`` (one row per user).
+
+    For each cutoff, compares ``feature_fn`` on the full log with ``feature_fn`` on the events
+    strictly before the cutoff. Returns one row per cutoff: ``extra_rows`` (users in one output
+    and not the other) and, per feature column, the largest absolute difference over the common
+    users (a NaN on one side only counts as ``inf``). A feature function that uses nothing after
+    the cutoff has zeros everywhere; anything else is leakage from the future.
+    """
+    check_event_log(events, required=("timestamp",))
+    cutoffs = np.atleast_1d(np.asarray(cutoffs, dtype=np.int64))
+    if cutoffs.size == 0:
+        raise ValueError("give at least one cutoff")
+    rows = {}
+    for cutoff in cutoffs:
+        full = feature_fn(events, int(cutoff))
+        cut = feature_fn(events[events["timestamp"] < cutoff], int(cutoff))
+        if list(full.columns) != list(cut.columns):
+            raise ValueError(f"feature_fn returned columns {list(full.columns)} on the full log and "
+                             f"{list(cut.columns)} on the truncated one")
+        common = full.index.intersection(cut.index)
+        a, b = full.loc[common].to_numpy(float), cut.loc[common].to_numpy(float)
+        gap = np.where(np.isnan(a) & np.isnan(b), 0.0, np.abs(a - b))
+        gap = np.where(np.isnan(gap), np.inf, gap)
+        row = {"extra_rows": int(len(full.index.symmetric_difference(cut.index)))}
+        row.update(dict(zip(full.columns, gap.max(axis=0) if len(common) else np.zeros(len(full.columns)))))
+        rows[int(cutoff)] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("cutoff")
 
 
 def next_session_purchase(events: pd.DataFrame, cutoffs=None, *, min_history_days: float = 14) -> pd.DataFrame:

@@ -26,8 +26,9 @@ from .rnn import LSTMForecastNet, PurchaseLSTM, RecurrentClassifier  # noqa: E40
 from .forecast import LSTMForecaster  # noqa: E402
 from .porting import load_torch  # noqa: E402
 
+from .agents import DQN  # noqa: E402
 __all__ = [
-    "Caser", "GRU4Rec", "History", "LSTM4Rec", "LSTMForecastNet", "LSTMForecaster", "MultiHeadAttention",
+    "Caser", "DQN", "GRU4Rec", "History", "LSTM4Rec", "LSTMForecastNet", "LSTMForecaster", "MultiHeadAttention",
     "PurchaseLSTM", "RecurrentClassifier", "SASRec", "evaluate_next_item", "fit", "fit_next_item",
     "load_torch", "score_next_item", "scaled_dot_product_attention", "sinusoidal_positions", "user_vectors",
 ]

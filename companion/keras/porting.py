@@ -271,12 +271,20 @@ def _forecast_net(km, tm) -> None:
     _dense(km.head, tm.head)
 
 
+def _dqn(km, tm) -> None:
+    """A :class:`companion.torch.agents.DQN`: online and target networks."""
+    _same_name(km, tm)
+    _sequential(km.q, tm.q)
+    _sequential(km.target, tm.target)
+
+
 def _rules():
     import torch.nn as nn
 
-    from ..torch import attention as tatt, recommenders as trec, rnn as trnn, sasrec as tsas
+    from ..torch import agents as tagents, attention as tatt, recommenders as trec, rnn as trnn, sasrec as tsas
 
     return [
+        (tagents.DQN, _dqn),
         ((trec.GRU4Rec, trec.LSTM4Rec), _rnn_rec),
         (trec.Caser, _caser),
         (tsas.SASRec, _sasrec),

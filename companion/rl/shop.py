@@ -72,3 +72,12 @@ class ShopSessionEnv(gym.Env):
         terminated = bool(self.np_random.random() >= self._continue)
         truncated = not terminated and self._steps >= self.max_steps
         return self._obs(), reward, terminated, truncated, info
+
+
+def default_shop_session(*, n_users: int = 50, n_items: int = 40, seed: int = 0, max_steps: int = 50):
+    """A :class:`ShopSessionEnv` on a small synthetic shop (the registered
+    ``companion/ShopSession-v0``)."""
+    from ..data import generate_shop_log
+
+    return ShopSessionEnv(generate_shop_log(n_users=n_users, n_items=n_items, days=10, seed=seed),
+                          max_steps=max_steps)

@@ -6,7 +6,7 @@ Model families: :mod:`~companion.torch.rnn`, :mod:`~companion.torch.attention`,
 :mod:`~companion.torch.training` (the one ``fit``), :mod:`~companion.torch.next_item`,
 :mod:`~companion.torch.forecast`, :mod:`~companion.torch.purchase`. Torch-only: the
 ``Scratch…`` lesson layers, :func:`to_device`, :func:`torch_permutation`.
-Coming: ``seq2seq.py``, ``vae.py`` and RL agents (``agents.py``), see :mod:`companion`.
+RL agents: :mod:`~companion.torch.agents` (``DQN``). Coming: ``seq2seq.py``, ``vae.py``, see :mod:`companion`.
 """
 from .training import History, fit, to_device, torch_permutation
 from .next_item import evaluate_next_item, fit_next_item, score_next_item, user_vectors
@@ -16,8 +16,9 @@ from .sasrec import SASRec
 from .rnn import LSTMForecastNet, PurchaseLSTM, RecurrentClassifier, ScratchGRU, ScratchLSTM, ScratchRNN
 from .forecast import LSTMForecaster
 
+from .agents import DQN
 __all__ = [
-    "Caser", "GRU4Rec", "History", "LSTM4Rec", "LSTMForecastNet", "LSTMForecaster", "MultiHeadAttention",
+    "Caser", "DQN", "GRU4Rec", "History", "LSTM4Rec", "LSTMForecastNet", "LSTMForecaster", "MultiHeadAttention",
     "PurchaseLSTM", "RecurrentClassifier", "SASRec", "ScratchGRU", "ScratchLSTM", "ScratchRNN",
     "evaluate_next_item", "fit", "fit_next_item", "score_next_item", "scaled_dot_product_attention",
     "sinusoidal_positions", "to_device", "torch_permutation", "user_vectors",

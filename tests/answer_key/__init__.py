@@ -17,10 +17,11 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-TOPICS = ["data", "nn_essentials", "rnn", "purchase", "forecasting", "next_item", "attention"]
+TOPICS = ["data", "nn_essentials", "rnn", "purchase", "forecasting", "next_item", "attention", "rl"]
 CHAPTERS = {"data": "01_behavior_data", "nn_essentials": "02_nn_essentials", "rnn": "03_rnn_lstm_gru",
             "purchase": "04_purchase_prediction", "forecasting": "05_forecasting",
-            "next_item": "06_next_item_rnn", "attention": "07_attention_sasrec"}
+            "next_item": "06_next_item_rnn", "attention": "07_attention_sasrec",
+            "rl": "10_reinforcement_learning"}
 
 
 @dataclass(frozen=True)

@@ -46,18 +46,67 @@ def gru_params():
     return layer(10, 16) + layer(16, 16)
 
 
+def vanish_steps():
+    import math
+
+    factor = 1.5 * (1 - 0.6 ** 2)              # w (1 - h^2): one step of BPTT through the tanh
+    return math.ceil(math.log(0.01) / math.log(factor))
+
+
+def forget_bias_29():
+    f = 0.1 ** (1 / 29)                         # f^29 = 0.1
+    return float(np.log(f / (1 - f)))
+
+
+def tiny_rnn():
+    """The tiny RNN of the chapter's BPTT check (the same draws, in the same order)."""
+    rng = np.random.default_rng(0)
+    tiny = {"W": rng.normal(0, 0.5, (4, 4)), "U": rng.normal(0, 0.5, (4, 3)), "b": rng.normal(0, 0.1, 4),
+            "V": rng.normal(0, 0.5, (3, 4)), "c": np.zeros(3)}
+    xs, label = rng.normal(size=(5, 3)), 2
+    return tiny, xs, label
+
+
+def bptt_input_grad():
+    p, xs, label = tiny_rnn()
+    hs = [np.zeros(4)]
+    for x_t in xs:
+        hs.append(np.tanh(p["W"] @ hs[-1] + p["U"] @ x_t + p["b"]))
+    z = p["V"] @ hs[-1] + p["c"]
+    y_hat = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    delta = p["V"].T @ (y_hat - np.eye(3)[label])
+    for t in range(len(xs), 0, -1):
+        eps = (1 - hs[t] ** 2) * delta
+        delta = p["W"].T @ eps
+    return p["U"].T @ eps                       # dL/dx_1 = U^T eps_1
+
+
 EXERCISES = [
-    Exercise("rnn.lstm_step2", "a second LSTM step of the corrected example", lstm_step2, tol=5e-4,
-             hint="step 2 is step 1 with two changes: the gates get W_i h_1 + b_i, and c_1 enters through f",
+    Exercise("rnn.vanish_steps", "how far back a gradient reaches", vanish_steps, kind="exact",
+             hint="each step back multiplies by w(1 - h^2); find the first k where that factor to the power k is "
+                  "below 0.01", wrong=(112,), difficulty="*"),
+    Exercise("rnn.forget_bias_29", "a forget bias for a 29-step memory", forget_bias_29, tol=5e-4,
+             hint="solve f^29 = 0.1 for f, then invert the sigmoid", difficulty="*"),
+    Exercise("rnn.bptt_input_grad", "BPTT down to the input", bptt_input_grad, tol=5e-5,
+             hint="x_1 enters only a_1, through U; run the backward loop down to t = 1",
              difficulty="**"),
-    Exercise("rnn.rnn_fixed_point", "where the example RNN's state settles", rnn_fixed_point, tol=5e-4,
-             hint="repeat h <- sigma(W_h h + b_h) from h_0 = 0 until h stops changing", difficulty="**"),
     Exercise("rnn.gru_step", "implement the GRU update", gru_step, kind="property", check="gru_step",
              hint="r and z are sigmoids; n uses r on (W_n h + b_hn); the new state mixes n and h with z",
              difficulty="**"),
-    Exercise("rnn.gru_params", "parameters of a two-layer GRU", gru_params, kind="exact",
+]
+
+# retired: the chapter showed their answers (the errata table's h_2 is within 0.002 of the fixed
+# point, and the weight-shape table gave the GRU's parameter count)
+EXERCISES += [
+    Exercise("rnn.lstm_step2", "a second LSTM step of the corrected example (retired)", lstm_step2, tol=5e-4,
+             hint="step 2 is step 1 with two changes: the gates get W_i h_1 + b_i, and c_1 enters through f",
+             difficulty="**", retired=True),
+    Exercise("rnn.rnn_fixed_point", "where the example RNN's state settles (retired)", rnn_fixed_point, tol=5e-4,
+             hint="repeat h <- sigma(W_h h + b_h) from h_0 = 0 until h stops changing", difficulty="**",
+             retired=True),
+    Exercise("rnn.gru_params", "parameters of a two-layer GRU (retired)", gru_params, kind="exact",
              hint="three blocks per layer, each with input weights, recurrent weights and two biases; "
-                  "layer 2 reads layer 1's hidden state", difficulty="**"),
+                  "layer 2 reads layer 1's hidden state", difficulty="**", retired=True),
 ]
 
 
