@@ -171,3 +171,33 @@ def test_errata_numbers():
     assert all(e.topic == "attention" for e in a.ENTRIES)
     for e in a.ENTRIES:
         assert e.correct() is not None
+
+
+def test_sasrec_position_scale_multiplies_the_positions():
+    scaled = _sasrec(position_scale=2.0)
+    plain = _sasrec()
+    plain.load_state_dict(scaled.state_dict())
+    with torch.no_grad():
+        plain.position_embedding.weight.mul_(2.0)
+    x = torch.tensor([[0, 0, 3, 4, 5, 6, 7, 8]])
+    assert torch.allclose(scaled(x), plain(x), atol=1e-5)
+    assert not torch.allclose(_sasrec()(x), plain(x), atol=1e-3)  # the scale does change the model
+    assert _sasrec().position_scale == 1.0 and scaled.config["position_scale"] == 2.0  # default unchanged
+    for bad in (0, -1.0):
+        with pytest.raises(ValueError, match="position_scale"):
+            _sasrec(position_scale=bad)
+
+
+def test_keras_sasrec_scaled_sinusoidal_matches_torch():
+    keras = pytest.importorskip("keras")
+    from companion.keras import SASRec as KSASRec, load_torch
+
+    tm = _sasrec(positions="sinusoidal", position_scale=0.02)
+    km = load_torch(KSASRec(30, 8, hidden=16, heads=2, inner=32, positions="sinusoidal", position_scale=0.02), tm)
+    x = np.array([[0, 0, 0, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7, 8]])
+    with torch.no_grad():
+        ref = tm(torch.from_numpy(x)).numpy()
+    out = keras.ops.convert_to_numpy(km(x, training=False))  # also a torch tensor under KERAS_BACKEND=torch
+    assert np.abs(out - ref).max() <= 1e-5
+    with pytest.raises(ValueError, match="configurations differ"):
+        load_torch(KSASRec(30, 8, hidden=16, heads=2, inner=32, positions="sinusoidal"), tm)

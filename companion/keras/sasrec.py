@@ -60,16 +60,20 @@ class SASRec(keras.Model):
 
     def __init__(self, n_items: int, max_len: int = 50, *, hidden: int = 64, heads: int = 2, num_blocks: int = 2,
                  inner: int = 256, dropout: float = 0.2, attn_dropout: float | None = None,
-                 positions: str | None = "learned", eps: float = 1e-5, **kwargs):
+                 positions: str | None = "learned", eps: float = 1e-5, position_scale: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         if n_items < 2:
             raise ValueError(f"n_items must be >= 2 (padding + one item), got {n_items}")
         if positions not in ("learned", "sinusoidal", None):
             raise ValueError(f"positions must be 'learned', 'sinusoidal' or None, got {positions!r}")
+        if not float(position_scale) > 0:
+            raise ValueError(f"position_scale must be a positive number, got {position_scale!r}")
         attn_dropout = dropout if attn_dropout is None else attn_dropout
         self.n_items, self.max_len, self.positions, self.hidden = n_items, max_len, positions, hidden
+        self.position_scale = float(position_scale)
         self.config = dict(max_len=max_len, hidden=hidden, heads=heads, num_blocks=num_blocks, inner=inner,
-                           dropout=dropout, attn_dropout=attn_dropout, positions=positions, eps=eps)
+                           dropout=dropout, attn_dropout=attn_dropout, positions=positions, eps=eps,
+                           position_scale=self.position_scale)
         self.item_embedding = keras.layers.Embedding(n_items, hidden, embeddings_initializer=_normal())
         if positions == "learned":
             self.position_embedding = keras.layers.Embedding(max_len, hidden, embeddings_initializer=_normal())
@@ -96,10 +100,13 @@ class SASRec(keras.Model):
         length = ops.shape(x)[1]
         h = self.item_embedding(x)
         pos = ops.arange(self.max_len - length, self.max_len)
+        p = None
         if self.positions == "learned":
-            h = h + ops.expand_dims(self.position_embedding(pos), 0)
+            p = self.position_embedding(pos)
         elif self.positions == "sinusoidal":
-            h = h + ops.expand_dims(ops.take(ops.convert_to_tensor(self._pe), pos, axis=0), 0)
+            p = ops.take(ops.convert_to_tensor(self._pe), pos, axis=0)
+        if p is not None:
+            h = h + ops.expand_dims(p if self.position_scale == 1.0 else self.position_scale * p, 0)
         h = self.drop(self.norm(h), training=training)
         mask = attention_mask(ops.equal(x, 0), causal=True)
         weights = []

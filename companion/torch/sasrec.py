@@ -53,22 +53,31 @@ class SASRec(nn.Module):
     ``inner`` 256 (feed-forward size), ``dropout`` (hidden) and ``attn_dropout``.
     ``positions``: ``"learned"`` (an embedding per position, as SASRec), ``"sinusoidal"``
     (fixed, as the original Transformer) or ``None`` (no position information at all).
+    ``position_scale`` multiplies the position vectors before they are added to the item
+    embeddings. Only the ratio of the two matters (a layer norm follows the sum): the
+    sinusoidal table has RMS ``1/sqrt(2)`` against the items' ``N(0, 0.02)``, so at the default
+    1.0 the input is mostly position; ``0.02`` gives Vaswani et al.'s ratio (embeddings drawn
+    with variance ``1/d`` and multiplied by ``sqrt(d)``, i.e. RMS 1, plus the table).
     """
 
     causal = True
 
     def __init__(self, n_items: int, max_len: int = 50, *, hidden: int = 64, heads: int = 2, num_blocks: int = 2,
                  inner: int = 256, dropout: float = 0.2, attn_dropout: float | None = None,
-                 positions: str | None = "learned", eps: float = 1e-5):
+                 positions: str | None = "learned", eps: float = 1e-5, position_scale: float = 1.0):
         super().__init__()
         if n_items < 2:
             raise ValueError(f"n_items must be >= 2 (padding + one item), got {n_items}")
         if positions not in ("learned", "sinusoidal", None):
             raise ValueError(f"positions must be 'learned', 'sinusoidal' or None, got {positions!r}")
+        if not float(position_scale) > 0:
+            raise ValueError(f"position_scale must be a positive number, got {position_scale!r}")
         attn_dropout = dropout if attn_dropout is None else attn_dropout
         self.n_items, self.max_len, self.positions = n_items, max_len, positions
+        self.position_scale = float(position_scale)
         self.config = dict(max_len=max_len, hidden=hidden, heads=heads, num_blocks=num_blocks, inner=inner,
-                           dropout=dropout, attn_dropout=attn_dropout, positions=positions, eps=eps)
+                           dropout=dropout, attn_dropout=attn_dropout, positions=positions, eps=eps,
+                           position_scale=self.position_scale)
         self.item_embedding = nn.Embedding(n_items, hidden, padding_idx=0)
         if positions == "learned":
             self.position_embedding = nn.Embedding(max_len, hidden)
@@ -109,7 +118,7 @@ class SASRec(nn.Module):
         h = self.item_embedding(x)
         p = self._position(x.shape[1], x.device)
         if p is not None:
-            h = h + p
+            h = h + (p if self.position_scale == 1.0 else self.position_scale * p)
         h = self.drop(self.norm(h))
         weights = []
         for block in self.blocks:
