@@ -23,8 +23,11 @@ The layout rule (the README's "Layout" section says the same)
   ``fit``), ``next_item``, ``forecast``, ``purchase``. From-scratch lesson code that exists only
   in PyTorch is named ``Scratch…``. :func:`companion.keras.load_torch` is the one way to copy
   PyTorch weights into the Keras twin.
-* **Slots for the coming chapters**: sequence-to-sequence models go in ``torch/seq2seq.py`` and
-  ``keras/seq2seq.py``; variational autoencoders in ``torch/vae.py`` and ``keras/vae.py``;
+* **Where the later chapters live**: sequence-to-sequence models in ``torch/seq2seq.py`` and
+  ``keras/seq2seq.py`` (decoding in the neutral ``decoding.py``, k-step metrics in ``kstep.py``, the
+  task data in ``data/funnel.py``); variational autoencoders in ``torch/vae.py`` and ``keras/vae.py``
+  (schedules and protocols in the neutral ``vae.py``, data in ``data/user_item.py`` and
+  ``data/anomalies.py``);
   reinforcement learning in ``companion/rl/`` (gymnasium environments, bandit algorithms, planning,
   off-policy evaluation and the DQN loop, framework-neutral), with the agents in ``torch/agents.py``
   and ``keras/agents.py``.

@@ -6,7 +6,8 @@ Model families: :mod:`~companion.torch.rnn`, :mod:`~companion.torch.attention`,
 :mod:`~companion.torch.training` (the one ``fit``), :mod:`~companion.torch.next_item`,
 :mod:`~companion.torch.forecast`, :mod:`~companion.torch.purchase`. Torch-only: the
 ``Scratch…`` lesson layers, :func:`to_device`, :func:`torch_permutation`.
-RL agents: :mod:`~companion.torch.agents` (``DQN``). Coming: ``seq2seq.py``, ``vae.py``, see :mod:`companion`.
+Later chapters: :mod:`~companion.torch.seq2seq`, :mod:`~companion.torch.vae`, RL agents in
+:mod:`~companion.torch.agents` (``DQN``); see :mod:`companion`.
 """
 from .training import History, fit, to_device, torch_permutation
 from .next_item import evaluate_next_item, fit_next_item, score_next_item, user_vectors
