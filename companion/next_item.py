@@ -70,11 +70,13 @@ class Scorer(Protocol):
     def score(self, inputs) -> np.ndarray: ...
 
 
-def training_rows(model, split, max_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """The training rows of ``split.train`` for ``model``: :func:`causal_windows` for a causal
-    model, :func:`prefix_examples` otherwise."""
+def training_rows(model, split, max_len: int, stride: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The training rows of ``split.train`` for ``model``: :func:`causal_windows` (with ``stride``)
+    for a causal model, :func:`prefix_examples` otherwise (``stride`` must then be ``None``)."""
     if getattr(model, "causal", False):
-        return causal_windows(split.train, max_len)
+        return causal_windows(split.train, max_len, stride=stride)
+    if stride is not None:
+        raise ValueError("stride applies to causal models only; a non-causal model trains on every prefix")
     return prefix_examples(split.train, max_len)
 
 
@@ -106,29 +108,46 @@ def validation(evaluate_next_item: Callable, split, *, max_len: int, ks=(10,), e
     return evaluate, metric
 
 
-def causal_windows(seqs, max_len: int) -> tuple[np.ndarray, np.ndarray]:
+def causal_windows(seqs, max_len: int, stride: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Training rows for a causal model: ``(inputs, targets)``, both ``(N, max_len)`` int64.
 
     For a sequence ``s`` the inputs are ``s[:-1]`` and the targets ``s[1:]`` (shifted by
-    one). A sequence with more than ``max_len`` targets is cut, from its end, into
-    consecutive windows of ``max_len`` targets, so every target is used exactly once per
-    epoch; the earliest window is the shortest. Both arrays are left-padded with 0, and a
-    target of 0 means "no target here" (the loss ignores it). Sequences shorter than 2
-    give no target and no row.
+    one). A sequence with more than ``max_len`` targets is cut, from its end, into windows of
+    ``max_len`` targets whose ends are ``stride`` targets apart (default ``stride = max_len``:
+    consecutive, non-overlapping windows; the earliest window is the shortest). Every target is
+    trained exactly once per epoch: in an overlapping window (``stride < max_len``) only its last
+    ``stride`` targets are kept (the others were trained, with more context, in the next window),
+    except in the earliest window, which keeps all of its targets. So with ``stride = max_len`` a
+    target sees 1 to ``max_len`` items of context (fewer only where the user has fewer), and with
+    a smaller stride at least ``max_len - stride + 1``. Both arrays are left-padded with 0, and a
+    target of 0 means "no target here" (the loss ignores it). Sequences shorter than 2 give no
+    target and no row.
 
     >>> x, y = causal_windows([np.array([1, 2, 3, 4])], max_len=2)
     >>> x.tolist(), y.tolist()
-    ([[0, 1], [2, 3]], [[0, 2], [3, 4]])
+    ([[2, 3], [0, 1]], [[3, 4], [0, 2]])
+    >>> x, y = causal_windows([np.array([1, 2, 3, 4])], max_len=2, stride=1)
+    >>> x.tolist(), y.tolist()
+    ([[2, 3], [1, 2]], [[0, 4], [2, 3]])
     """
     _check_len(max_len)
+    if stride is None:
+        stride = max_len
+    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or not 1 <= stride <= max_len:
+        raise ValueError(f"stride must be an int in 1..max_len={max_len}, got {stride!r}")
     xs, ys = [], []
     for s in seqs:
         s = np.asarray(s, dtype=np.int64)
         x, y = s[:-1], s[1:]
-        for end in range(len(y), 0, -max_len):
+        for end in range(len(y), 0, -stride):
             start = max(0, end - max_len)
+            first = start if start == 0 else end - stride  # targets trained in this window
+            target = y[start:end].copy()
+            target[: first - start] = 0
             xs.append(x[start:end])
-            ys.append(y[start:end])
+            ys.append(target)
+            if start == 0:
+                break
     if not xs:
         raise ValueError("no training sequence has two or more items")
     return pad_left(xs, max_len), pad_left(ys, max_len)

@@ -200,3 +200,61 @@ def test_ranking_metrics_used_unchanged(split):
     s = scores.copy()
     s[:, 0] = -np.inf
     assert evaluate_scores(scores, split, "valid") == ranking_metrics(s, split.valid_targets)
+
+
+# ------------------------------------------------------------------ overlapping windows
+
+
+def test_causal_windows_stride_default_is_consecutive():
+    seqs = [np.arange(1, 130), np.arange(1, 30), np.array([4, 5])]
+    for a, b in zip(causal_windows(seqs, max_len=50), causal_windows(seqs, max_len=50, stride=50)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("stride", [1, 7, 10, 25, 49])
+def test_overlapping_windows_train_every_target_once_with_more_context(stride):
+    seqs = [np.arange(1, 130), np.arange(200, 229), np.array([300, 301])]   # distinct ids
+    x, y = causal_windows(seqs, max_len=50, stride=stride)
+    targets = y[y > 0]
+    expected = list(range(2, 130)) + list(range(201, 229)) + [301]
+    assert sorted(targets.tolist()) == sorted(expected)          # every target exactly once
+    assert ((x[y > 0] + 1) == y[y > 0]).all()                    # each right after its input
+    # context of each trained target: the non-padding inputs up to and including its position
+    context = np.cumsum(x > 0, axis=1)[y > 0]
+    before = {int(v): i for q in seqs for i, v in enumerate(q)}   # items before each target in its sequence
+    history = np.array([before[int(t)] for t in targets])
+    assert (context >= np.minimum(history, 50 - stride + 1)).all()   # at least max_len - stride + 1
+    assert (context <= np.minimum(history, 50)).all()
+    if stride == 1:
+        assert (context == np.minimum(history, 50)).all()
+
+
+def test_stride_one_gives_every_target_recboles_context():
+    seq = np.arange(1, 90)
+    x, y = causal_windows([seq], max_len=50, stride=1)
+    context = np.cumsum(x > 0, axis=1)[y > 0]
+    targets = y[y > 0]
+    np.testing.assert_array_equal(context, np.minimum(targets - 1, 50))   # = the prefix, cut to 50
+    xp, yp = prefix_examples([seq], max_len=50)
+    assert sorted(targets.tolist()) == sorted(yp.tolist())
+
+
+def test_stride_errors():
+    for bad in (0, 51, 2.5, True):
+        with pytest.raises(ValueError, match="stride"):
+            causal_windows([np.arange(1, 10)], max_len=50, stride=bad)
+    from companion.next_item import training_rows
+
+    class NonCausal:
+        causal = False
+
+    with pytest.raises(ValueError, match="causal models only"):
+        training_rows(NonCausal(), _cyclic_split(), 10, stride=5)
+
+
+def test_fit_next_item_with_overlapping_windows_learns(split):
+    _seed()
+    m = GRU4Rec(split.n_items, embedding_dim=16, hidden_size=32, dropout=0.0)
+    h = fit_next_item(m, split, max_len=6, stride=2, epochs=15, batch_size=16, lr=1e-2, patience=None, device="cpu")
+    assert h.epochs == 15
+    assert evaluate_next_item(m, split, "test", max_len=6)["ndcg@10"] > 0.9

@@ -48,6 +48,7 @@ def fit_next_item(
     progress: bool = False,
     eval_every: int = 1,
     seed: int = 0,
+    stride: int | None = None,
 ) -> History:
     """Train a next-item model on ``split.train`` with Adam and :func:`next_item_loss`; early-stop
     on validation NDCG at ``ks[0]`` and restore the best epoch's weights (as
@@ -59,7 +60,7 @@ def fit_next_item(
     """
     evaluate, metric = validation(evaluate_next_item, split, max_len=max_len, ks=ks, eval_every=eval_every)
     keras.utils.set_random_seed(seed)
-    x, y = training_rows(model, split, max_len)
+    x, y = training_rows(model, split, max_len, stride)
     return fit(model, batch_stream(x, y, batch_size=batch_size, seed=seed), next_item_loss, evaluate=evaluate,
                epochs=epochs, lr=lr, weight_decay=weight_decay, clip_grad_norm=clip_grad_norm, patience=patience,
                mode="max", metric=metric, device=device, progress=progress)

@@ -63,13 +63,16 @@ def fit_next_item(
     progress: bool = False,
     eval_every: int = 1,
     seed: int = 0,
+    stride: int | None = None,
 ) -> History:
     """Train a next-item model on ``split.train``; early-stop on validation NDCG at ``ks[0]``.
 
     ``batch_size`` counts training rows: windows of up to ``max_len`` targets for a causal
     model, single prefixes for a non-causal one. ``eval_every=k`` computes the validation
     score every k-th epoch only (the others are recorded as NaN); ``patience`` counts
-    epochs. ``device`` defaults to :func:`companion.device`. Returns the
+    epochs. ``stride`` (causal models only) overlaps the training windows
+    (:func:`companion.next_item.causal_windows`); ``None`` keeps them consecutive.
+    ``device`` defaults to :func:`companion.device`. Returns the
     :class:`~companion.training.History` (with ``epoch_cpu_seconds``, the process's CPU time
     spent training in each epoch); the model holds the best epoch's weights.
     """
@@ -78,7 +81,7 @@ def fit_next_item(
         from .. import device as _best_device
 
         device = _best_device()
-    x, y = training_rows(model, split, max_len)
+    x, y = training_rows(model, split, max_len, stride)
     batches = batch_stream(torch.from_numpy(x), torch.from_numpy(y), batch_size=batch_size,
                            permutation=torch_permutation(seed))
     return fit(model, batches, next_item_loss, evaluate=evaluate, epochs=epochs, lr=lr,
