@@ -134,8 +134,13 @@ LEGACY_PROTOCOLS = {
 _HEADER = ("name", "metrics", "config", "device", "date", "commit", "protocol")
 
 
+#: Lists longer than this (per-user ranks, say) are summarised: count, min, mean, max.
+LONG_LIST = 60
+
+
 def format_value(v) -> str:
-    """A recorded value as text: floats with 4 decimals (1 from 1,000 on), lists inline."""
+    """A recorded value as text: floats with 4 decimals (1 from 1,000 on), lists inline; a list of
+    more than :data:`LONG_LIST` numbers (per-user data, not a metric) as its count, min, mean and max."""
     if isinstance(v, bool) or v is None:
         return json.dumps(v)
     if isinstance(v, int):
@@ -145,6 +150,9 @@ def format_value(v) -> str:
     if isinstance(v, str):
         return v
     if isinstance(v, (list, tuple)):
+        if len(v) > LONG_LIST and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+            return (f"{len(v)} values: min {format_value(min(v))}, mean {format_value(sum(v) / len(v))}, "
+                    f"max {format_value(max(v))}")
         return "[" + ", ".join(format_value(x) for x in v) + "]"
     raise TypeError(f"cannot format a recorded value of type {type(v).__name__}: {v!r}")
 
