@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_int", "check_prob", "check_positive", "check_dropout", "check_purchase_lstm"]
+__all__ = ["check_int", "check_prob", "check_positive", "check_dropout", "check_purchase_lstm", "check_seq2seq_gru"]
 
 
 def check_int(name: str, v, low: int = 1) -> int:
@@ -52,3 +52,13 @@ def check_purchase_lstm(n_categories, n_event_types, event_dim, category_dim, hi
     for name, v in [("dropout", dropout), ("recurrent_dropout", recurrent_dropout),
                     ("output_dropout", output_dropout)]:
         check_dropout(name, v)
+
+
+def check_seq2seq_gru(vocab_size, embedding_dim, hidden_size, dropout, attention) -> None:
+    """The constructor arguments of both frameworks' ``Seq2SeqGRU``."""
+    check_int("vocab_size", vocab_size, 4)
+    check_int("embedding_dim", embedding_dim)
+    check_int("hidden_size", hidden_size)
+    check_dropout("dropout", dropout)
+    if attention not in (None, "additive", "multiplicative"):
+        raise ValueError(f"attention must be None, 'additive' or 'multiplicative', got {attention!r}")

@@ -191,7 +191,16 @@ def _top_k_columns(w: np.ndarray, k: int | None) -> np.ndarray:
     return np.where(w >= cut, w, 0.0)
 
 
-class ItemSetKNN(_Scorer):
+class _ItemToItem(_Scorer):
+    """A model whose ``fit`` leaves an item-item matrix ``weights``: a user's score for ``j`` sums
+    ``weights[i, j]`` over the items ``i`` they have (order-free)."""
+
+    def score(self, inputs) -> np.ndarray:
+        self._check_fitted()
+        return self._finish(np.asarray(_binary(_seqs(inputs, self.n_items), self.n_items) @ self.weights))
+
+
+class ItemSetKNN(_ItemToItem):
     """Item-kNN on item *sets* (order-free, unlike :class:`ItemKNN`): cosine similarity of the
     items' user columns with shrinkage, ``s_ij = x_i·x_j / (|x_i| |x_j| + shrink)``, each item
     keeping its ``k`` most similar items; a user's score for ``j`` sums ``s_ij`` over their items."""
@@ -211,12 +220,8 @@ class ItemSetKNN(_Scorer):
         self.weights = _top_k_columns(w, self.k)
         return self
 
-    def score(self, inputs) -> np.ndarray:
-        self._check_fitted()
-        return self._finish(np.asarray(_binary(_seqs(inputs, self.n_items), self.n_items) @ self.weights))
 
-
-class RP3beta(_Scorer):
+class RP3beta(_ItemToItem):
     """RP3beta (Paudel et al. 2017; tuned as in Dacrema et al. 2019): a three-step random walk
     user → item → user → item, transition probabilities raised to ``alpha``, the arrival item's
     score divided by its popularity to the power ``beta``, each item keeping ``k`` neighbours."""
@@ -237,10 +242,6 @@ class RP3beta(_Scorer):
         np.fill_diagonal(w, 0.0)
         self.weights = _top_k_columns(w, self.k)
         return self
-
-    def score(self, inputs) -> np.ndarray:
-        self._check_fitted()
-        return self._finish(np.asarray(_binary(_seqs(inputs, self.n_items), self.n_items) @ self.weights))
 
 
 __all__ += ["ItemSetKNN", "RP3beta"]

@@ -18,7 +18,7 @@ import companion as _companion  # noqa: F401  (quiet TensorFlow start-up)
 import keras
 from keras import ops
 
-from .._checks import check_dropout, check_int
+from .._checks import check_int, check_seq2seq_gru
 from .training import fit
 
 __all__ = ["AdditiveAttention", "MultiplicativeAttention", "Seq2SeqGRU", "Seq2SeqTransformer", "fit_seq2seq",
@@ -66,12 +66,7 @@ class Seq2SeqGRU(keras.Model):
     def __init__(self, vocab_size: int, embedding_dim: int = 32, hidden_size: int = 64,
                  attention: str | None = None, dropout: float = 0.0, **kwargs):
         super().__init__(**kwargs)
-        check_int("vocab_size", vocab_size, 4)
-        check_int("embedding_dim", embedding_dim)
-        check_int("hidden_size", hidden_size)
-        check_dropout("dropout", dropout)
-        if attention not in (None, "additive", "multiplicative"):
-            raise ValueError(f"attention must be None, 'additive' or 'multiplicative', got {attention!r}")
+        check_seq2seq_gru(vocab_size, embedding_dim, hidden_size, dropout, attention)
         self.vocab_size, self.hidden_size, self.attention_kind = vocab_size, hidden_size, attention
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
         self.encoder = keras.layers.GRU(hidden_size, return_sequences=True, return_state=True, reset_after=True,

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_dropout, check_int
+from .._checks import check_int, check_seq2seq_gru
 from .training import fit
 
 __all__ = ["AdditiveAttention", "MultiplicativeAttention", "Seq2SeqGRU", "Seq2SeqTransformer", "fit_seq2seq",
@@ -79,12 +79,7 @@ class Seq2SeqGRU(nn.Module):
     def __init__(self, vocab_size: int, embedding_dim: int = 32, hidden_size: int = 64,
                  attention: str | None = None, dropout: float = 0.0):
         super().__init__()
-        check_int("vocab_size", vocab_size, 4)
-        check_int("embedding_dim", embedding_dim)
-        check_int("hidden_size", hidden_size)
-        check_dropout("dropout", dropout)
-        if attention not in (None, "additive", "multiplicative"):
-            raise ValueError(f"attention must be None, 'additive' or 'multiplicative', got {attention!r}")
+        check_seq2seq_gru(vocab_size, embedding_dim, hidden_size, dropout, attention)
         self.vocab_size, self.hidden_size, self.attention_kind = vocab_size, hidden_size, attention
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         self.encoder = nn.GRU(embedding_dim, hidden_size, batch_first=True)
