@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH)"
-	$(PY) -m pip install --quiet -e ".[torch,keras,book,test,classroom,rl]"
+	$(PY) -m pip install --quiet -e ".[torch,keras,book,test,classroom,rl,ctr,survival]"
 	$(PY) -m pip install --quiet --no-deps "recbole>=1.2"
 	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
 	@touch $@
