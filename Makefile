@@ -15,8 +15,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.companion-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Two pytest workers (the CI machine has 2 cores); a notebook's cells stay together on one worker,
+# in order (--dist loadscope). `make test XDIST=` runs everything in one process.
+XDIST ?= -n 2 --dist loadscope
 
-.PHONY: install book test unit nbval test-portable notebooks clean student lab book-check colab-env colab-check
+.PHONY: install book test unit nbval test-portable notebooks clean student lab book-check colab-env colab-check bench full-size gpu-check
 
 install: $(STAMP)
 
@@ -34,7 +37,7 @@ book: install
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 test: install
-	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL) -q
+	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL) $(XDIST) -q
 
 unit: install
 	$(PY) -m pytest tests -q
@@ -94,6 +97,20 @@ $(COLAB_STAMP): .ci/colab-constraints.txt pyproject.toml
 colab-check: colab-env
 	$(COLAB_VENV)/bin/python .ci/colab_check.py --constraints .ci/colab-constraints.txt \
 	  --out $(COLAB_OUT) $(NOTEBOOKS)
+
+# --- performance and the GPU (issue 19) ---------------------------------------------------
+# make bench       time per training epoch and peak memory of every model at full size, on
+#                  companion.device(); writes companion/results/benchmark.json (the results appendix shows it)
+# make full-size   every chapter with FULL_SIZE = True (executed copies in _build/full_size)
+# make gpu-check   on a CUDA machine: pytest -m gpu, the benchmark on the GPU, then make full-size
+bench: install
+	$(PY) -m companion.benchmark
+
+full-size: install
+	$(PY) .ci/full_size.py $(filter notebooks/0% notebooks/1%,$(NOTEBOOKS))
+
+gpu-check: install
+	PY=$(PY) bash .ci/gpu-check
 
 clean:
 	rm -rf _build .pytest_cache

@@ -12,7 +12,8 @@ The layout rule (the README's "Layout" section says the same)
   user-grouped bootstrap), :mod:`companion.training` (the epoch loop's bookkeeping: early
   stopping, best weights, timing), :mod:`companion.results`, :mod:`companion.plotting`,
   :mod:`companion.diagrams` (the RNN, LSTM and GRU drawings of chapter 3),
-  :mod:`companion.timing`, and, for the exercises and errata, :mod:`companion.exercises`
+  :mod:`companion.timing`, :mod:`companion.benchmark` (``make bench``: time per epoch and peak
+  memory of every model), and, for the exercises and errata, :mod:`companion.exercises`
   (``check``, against the salted digests in ``exercise_keys.json``; the plain key is the
   repository's ``tests/answer_key/``, not installed), :mod:`companion.errata`, and the teacher
   tools of :mod:`companion.classroom` (student copies, otter-grader assignments).
