@@ -200,9 +200,9 @@ def test_fit_recurrent_hazard_learns_on_the_synthetic_log():
     task = generate_churn_log(3000, seed=2).landmark(horizon=6)
     target, mask = sv.hazard_targets(task.duration, task.event, 6)
     y = np.concatenate([target, mask], 1)
-    m = RecurrentHazard(3, 8, 6)
-    fit(m, batch_stream(task.sequences, y, batch_size=256, seed=0), hazard_loss, epochs=8, lr=1e-2)
+    m = RecurrentHazard(3, 16, 6)
+    fit(m, batch_stream(task.sequences, y, batch_size=128, seed=0), hazard_loss, epochs=6, lr=3e-2)
     s = sv.hazard_to_survival(predict_hazard(m, task.sequences))
     c = sv.concordance(task.duration, task.event, -s.sum(1))
     c_true = sv.concordance(task.duration, task.event, -task.true_survival.sum(1))
-    assert 0.55 < c <= c_true + 0.02
+    assert 0.62 < c <= c_true + 0.02

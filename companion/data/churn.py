@@ -8,7 +8,9 @@ A frustration level ``s ∈ {0, ..., max_frustration}`` (0 at joining) drives th
 
 1. the user has ``n ~ Poisson(λ_u · decay^s)`` sessions (activity decays as frustration grows);
 2. ``b ~ Binomial(n, p_u)`` of them are bad experiences;
-3. the level moves: ``s' = min(s + 1, max)`` after a week with a bad experience, else ``max(s - 1, 0)``;
+3. the level moves: ``s' = min(s + 1, max)`` after a week with a bad experience, else
+   ``max(s - recovery, 0)`` (default ``recovery = 0``: the frustration is the number of weeks with a
+   bad experience, capped, and does not fade);
 4. the user cancels at the end of the week with the hazard (风险函数)
    ``h = sigmoid(α + β · s' + γ · [n = 0])``: bad experiences and idle weeks raise it.
 
@@ -88,7 +90,7 @@ class ChurnLog:
             idle = np.exp(-mu)
             bad = 1.0 - np.exp(-mu * bad_prob)
             good = 1.0 - idle - bad
-            down, up = max(s - 1, 0), min(s + 1, S)
+            down, up = max(s - p["recovery"], 0), min(s + 1, S)
             M[s, down] += idle * (1 - self.hazard(down, 1)) + good * (1 - self.hazard(down, 0))
             M[s, up] += bad * (1 - self.hazard(up, 0))
         return M
@@ -143,9 +145,9 @@ def rfm_features(sessions, bad) -> pd.DataFrame:
 
 
 def generate_churn_log(n_users: int = 5000, *, end_week: int = 40, landmark: int = 8, max_weeks: int = 120,
-                       rate_shape: float = 2.0, rate_scale: float = 1.5, bad_a: float = 2.0, bad_b: float = 18.0,
-                       decay: float = 0.6, max_frustration: int = 4, alpha: float = -3.6, beta: float = 0.55,
-                       gamma: float = 1.0, seed: int = 0) -> ChurnLog:
+                       rate_shape: float = 1.0, rate_scale: float = 3.0, bad_a: float = 1.0, bad_b: float = 8.0,
+                       decay: float = 0.6, max_frustration: int = 8, alpha: float = -5.0, beta: float = 0.6,
+                       gamma: float = 2.0, recovery: int = 0, seed: int = 0) -> ChurnLog:
     """Simulate the weekly subscription log of the module docstring (tenure weeks ``1..max_weeks``;
     the log keeps only the weeks before ``end_week``, the users table the true cancellation week)."""
     check_int("n_users", n_users)
@@ -160,7 +162,7 @@ def generate_churn_log(n_users: int = 5000, *, end_week: int = 40, landmark: int
     rate = rng.gamma(rate_shape, rate_scale, n_users)
     q = rng.beta(bad_a, bad_b, n_users)
     params = dict(end_week=end_week, landmark=landmark, decay=decay, max_frustration=max_frustration,
-                  alpha=alpha, beta=beta, gamma=gamma, seed=seed)
+                  alpha=alpha, beta=beta, gamma=gamma, recovery=recovery, seed=seed)
     log = ChurnLog(weeks=pd.DataFrame(), users=pd.DataFrame(), params=params)
     s = np.zeros(n_users, dtype=np.int64)
     alive = np.ones(n_users, dtype=bool)
@@ -169,7 +171,7 @@ def generate_churn_log(n_users: int = 5000, *, end_week: int = 40, landmark: int
     for t in range(1, max_weeks + 1):
         n = rng.poisson(rate * decay ** s)
         b = rng.binomial(n, q)
-        s = np.where(b > 0, np.minimum(s + 1, max_frustration), np.maximum(s - 1, 0))
+        s = np.where(b > 0, np.minimum(s + 1, max_frustration), np.maximum(s - recovery, 0))
         observed = alive & (join + t <= end_week)  # calendar week join + t - 1 lies before the end
         idx = np.flatnonzero(observed)
         rows.append(np.column_stack([idx + 1, np.full(len(idx), t), join[idx] + t - 1, n[idx], b[idx], s[idx]]))
