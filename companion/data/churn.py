@@ -199,7 +199,8 @@ def movielens_churn(ratings: pd.DataFrame, *, landmark_days: float = 7, window_d
                     max_len: int = 50, end=None) -> MovieLensChurn:
     """Churn as "no rating in the ``window_days`` days after the cutoff", the cutoff of each user
     ``landmark_days`` after their first rating. Features use only ratings before the cutoff
-    (``leaky_*`` columns use every rating: the pitfall). A user with no rating after the cutoff whose
+    (the ``leaky_*`` columns use every rating: total volume, and tenure = days from the first to the
+    last rating ever; that is the pitfall). A user with no rating after the cutoff whose
     window ends after the data's last timestamp (``end``) is censored: ``label`` is NaN."""
     need = {"user_id", "item_id", "rating", "timestamp"}
     if missing := need - set(ratings.columns):
@@ -230,7 +231,7 @@ def movielens_churn(ratings: pd.DataFrame, *, landmark_days: float = 7, window_d
         "volume": g.size().reindex(first.index).fillna(0).to_numpy(),
         "mean_rating": g["rating"].mean().reindex(first.index).to_numpy(),
         "leaky_volume": r.groupby("user_id").size().reindex(first.index).to_numpy(),
-        "leaky_recency": ((end - r.groupby("user_id")["timestamp"].max()) / DAY).reindex(first.index).to_numpy(),
+        "leaky_tenure": ((r.groupby("user_id")["timestamp"].max() - first) / DAY).reindex(first.index).to_numpy(),
     }).reset_index(drop=True)
     seq = np.zeros((len(users), max_len, 3), np.float32)
     pos = {u: i for i, u in enumerate(users["user_id"])}
