@@ -180,7 +180,7 @@ def test_keras_recurrent_hazard_matches_torch_with_ported_weights(kind):
     assert np.abs(k_pred(km, x) - t_pred(tm, x)).max() <= 1e-5
     target, mask = sv.hazard_targets(np.array([1, 2, 3, 4, 5]), np.array([1, 1, 0, 1, 0]), 4)
     y = np.concatenate([target, mask], 1)
-    tl = float(t_loss(tm, (torch.as_tensor(x), torch.as_tensor(y))))
+    tl = float(t_loss(tm, (torch.as_tensor(x), torch.as_tensor(y))).detach())
     import keras
 
     kl = float(keras.ops.convert_to_numpy(k_loss(y, km(x))))
