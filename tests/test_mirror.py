@@ -31,7 +31,7 @@ KERAS_ONLY_FUNCTIONS = {
     "attention_mask": "the mask format of keras.layers.MultiHeadAttention",
 }
 #: Losses follow each framework's convention: torch loss_fn(model, batch), Keras loss(y_true, y_pred).
-LOSSES = {"next_item_loss", "purchase_loss", "seq2seq_loss"}
+LOSSES = {"next_item_loss", "purchase_loss", "seq2seq_loss", "hazard_loss", "window_loss"}
 
 
 def _modules(pkg):

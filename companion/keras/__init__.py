@@ -40,3 +40,6 @@ __all__ += ["MultDAE", "MultVAE", "encode_vae", "fit_vae", "kl_per_dimension", "
 
 from .seq2seq import Seq2SeqGRU, Seq2SeqTransformer  # noqa: E402
 __all__ += ["Seq2SeqGRU", "Seq2SeqTransformer"]
+
+from .churn import RecurrentHazard, predict_hazard, predict_window  # noqa: E402
+__all__ += ["RecurrentHazard", "predict_hazard", "predict_window"]

@@ -306,14 +306,25 @@ def _vae(km, tm) -> None:  # MultVAE, MultDAE
         _dense(getattr(km, name), getattr(tm, name))
 
 
+def _recurrent_hazard(km, tm) -> None:
+    _same_name(km, tm)
+    if km.kind != tm.kind or km.n_periods != tm.n_periods:
+        raise ValueError(f"configurations differ: Keras {km.kind!r}/{km.n_periods} periods, "
+                         f"torch {tm.kind!r}/{tm.n_periods} periods")
+    _recurrent_layer(km.rnn, tm.rnn, 0)
+    _dense(km.head, tm.head)
+
+
 def _rules():
     import torch.nn as nn
 
+    from ..torch import churn as tchurn
     from ..torch import (agents as tagents, attention as tatt, recommenders as trec, rnn as trnn, sasrec as tsas,
                          seq2seq as ts2s, vae as tvae)
 
     return [
         (tagents.DQN, _dqn),
+        (tchurn.RecurrentHazard, _recurrent_hazard),
         (ts2s.Seq2SeqGRU, _seq2seq_gru),
         ((trec.GRU4Rec, trec.LSTM4Rec), _rnn_rec),
         (trec.Caser, _caser),

@@ -47,3 +47,5 @@ def all_exercises() -> list[Exercise]:
     for topic in TOPICS:
         out.extend(importlib.import_module(f"{__name__}.{topic}").EXERCISES)
     return out
+TOPICS += ["churn"]
+CHAPTERS["churn"] = "12_churn"
