@@ -32,3 +32,5 @@ __all__ += ["MultDAE", "MultVAE", "encode_vae", "fit_vae", "kl_per_dimension", "
 
 from .seq2seq import Seq2SeqGRU, Seq2SeqTransformer
 __all__ += ["Seq2SeqGRU", "Seq2SeqTransformer"]
+from .ctr import ActivationUnit, BST, DIN, Dice, EmbeddingMLP, PReLU  # noqa: E402
+__all__ += ["ActivationUnit", "BST", "DIN", "Dice", "EmbeddingMLP", "PReLU"]
