@@ -195,3 +195,31 @@ def generate_impressions(
                    feature_names=[f"category {k}" for k in range(n_categories)],
                    split=split_impressions(imp["user_id"].to_numpy(), fractions, seed),
                    relevance=np.asarray(rel), params=params)
+
+
+def cross_features(data: CTRData, recent: int = 5):
+    """Hand-made features for a logistic regression (a sparse CSR matrix, one row per impression).
+
+    Blocks: the candidate's item id (one-hot); its features (multi-hot ``f_c``); the share of each
+    feature in the whole history (``s``) and in the ``recent`` latest behaviors (``r``); and the
+    crosses ``f_c ⊗ s`` and ``f_c ⊗ r`` (every candidate feature with every history share): the
+    hand-made interaction that tells the model whether the history matches the candidate.
+    """
+    from scipy import sparse
+
+    from .._checks import check_int
+
+    check_int("recent", recent)
+    item = data.impressions["item_id"].to_numpy()
+    f = data.item_features
+    fc = f[item]
+    valid = data.history > 0
+    hist_f = f[data.history]  # (n, L, F), zero rows at padding
+    share = hist_f.sum(1) / np.maximum(valid.sum(1, keepdims=True), 1)
+    tail, tail_valid = hist_f[:, -recent:], valid[:, -recent:]
+    recent_share = tail.sum(1) / np.maximum(tail_valid.sum(1, keepdims=True), 1)
+    n = len(item)
+    onehot = sparse.csr_matrix((np.ones(n), (np.arange(n), item)), shape=(n, data.n_items))
+    cross = lambda a, b: (a[:, :, None] * b[:, None, :]).reshape(n, -1)  # noqa: E731
+    dense = np.hstack([fc, share, recent_share, cross(fc, share), cross(fc, recent_share)])
+    return sparse.hstack([onehot, sparse.csr_matrix(dense)]).tocsr()
