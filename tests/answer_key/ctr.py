@@ -3,7 +3,7 @@ from . import Exercise
 
 
 def gauc_by_hand():
-    return (3 * 1.0 + 4 * 0.75) / 7
+    return (3 * 1.0 + 5 * 4 / 6) / 8
 
 
 def relaimpr_din_pnn():
