@@ -31,7 +31,7 @@ import pandas as pd
 
 from .._checks import check_int, check_positive, check_prob
 
-__all__ = ["CTRData", "generate_impressions", "split_impressions"]
+__all__ = ["CTRData", "cross_features", "generate_impressions", "split_impressions"]
 
 
 @dataclass
