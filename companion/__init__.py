@@ -31,7 +31,8 @@ The layout rule (the README's "Layout" section says the same)
   ``data/anomalies.py``);
   reinforcement learning in ``companion/rl/`` (gymnasium environments, bandit algorithms, planning,
   off-policy evaluation and the DQN loop, framework-neutral), with the agents in ``torch/agents.py``
-  and ``keras/agents.py``.
+  and ``keras/agents.py``; click-through models (Embedding&MLP, DIN, BST) in ``torch/ctr.py`` and
+  ``keras/ctr.py``, their data in ``data/impressions.py`` and ``data/movielens.py``.
 * Chapter-specific experiments live in a neutral task module or in the notebook, never in a
   layer module.
 """

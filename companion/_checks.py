@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_int", "check_prob", "check_positive", "check_dropout", "check_purchase_lstm", "check_seq2seq_gru"]
+__all__ = ["check_ctr_model", "ctr_feature_means", "check_int", "check_prob", "check_positive", "check_dropout", "check_purchase_lstm", "check_seq2seq_gru"]
 
 
 def check_int(name: str, v, low: int = 1) -> int:
@@ -62,3 +62,31 @@ def check_seq2seq_gru(vocab_size, embedding_dim, hidden_size, dropout, attention
     check_dropout("dropout", dropout)
     if attention not in (None, "additive", "multiplicative"):
         raise ValueError(f"attention must be None, 'additive' or 'multiplicative', got {attention!r}")
+
+
+CTR_ACTIVATIONS = ("prelu", "dice")
+
+
+def check_ctr_model(n_items, item_features, embedding_dim, hidden, activation) -> None:
+    """The shared constructor arguments of both frameworks' click-through models (chapter 11)."""
+    if isinstance(n_items, bool) or not isinstance(n_items, (numbers.Integral, np.integer)) or n_items < 2:
+        raise ValueError(f"n_items must be an int >= 2 (padding + one item), got {n_items!r}")
+    check_int("embedding_dim", embedding_dim)
+    if not hidden or any(isinstance(h, bool) or int(h) != h or h < 1 for h in hidden):
+        raise ValueError(f"hidden sizes must be a non-empty sequence of positive ints, got {hidden!r}")
+    if activation not in CTR_ACTIVATIONS:
+        raise ValueError(f"activation must be one of {CTR_ACTIVATIONS}, got {activation!r}")
+    if item_features is not None:
+        f = np.asarray(item_features)
+        if f.ndim != 2 or f.shape[0] != n_items:
+            raise ValueError(f"item_features must have shape (n_items, n_features) = ({n_items}, ...), got {f.shape}")
+        if not np.isfinite(f).all() or (f < 0).any():
+            raise ValueError("item_features must be finite and non-negative (a multi-hot matrix)")
+
+
+def ctr_feature_means(item_features) -> np.ndarray:
+    """Rows scaled to sum to one (rows of zeros stay zero), float32: a product with it is the mean
+    of the item's feature embeddings."""
+    f = np.asarray(item_features, dtype=np.float32)
+    s = f.sum(1, keepdims=True)
+    return np.divide(f, s, out=np.zeros_like(f), where=s > 0)

@@ -16,7 +16,11 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "auc",
     "binary_report",
+    "gauc",
+    "per_user_auc",
+    "rela_impr",
     "choose_threshold",
     "expected_calibration_error",
     "reliability_table",
@@ -347,3 +351,60 @@ def set_ranking_metrics(scores, heldout, ks=(20, 50, 100), exclude=None, *, reca
 
 
 __all__ += ["set_ranking_metrics"]
+
+
+# ----------------------------------------------------------------------------- click-through (chapter 11)
+def auc(y, p) -> float:
+    """ROC-AUC by the rank-sum (Mann–Whitney) formula, ties counted one half (as
+    ``sklearn.metrics.roc_auc_score``). ``ValueError`` when ``y`` holds one class only."""
+    from scipy.stats import rankdata
+
+    y, p = _yp(y, p)
+    pos = int(y.sum())
+    neg = len(y) - pos
+    if pos == 0 or neg == 0:
+        raise ValueError("AUC needs both a positive and a negative label")
+    ranks = rankdata(p)
+    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def per_user_auc(y, p, users) -> pd.DataFrame:
+    """One row per user with both labels: ``user``, ``impressions`` (the user's rows) and ``auc``
+    (that user's AUC). Users whose impressions are all clicks or all non-clicks have no AUC and
+    are left out, as in DIN's implementation; ``attrs["dropped_users"]`` counts them."""
+    y, p = _yp(y, p)
+    users = np.asarray(users)
+    if users.shape != y.shape:
+        raise ValueError(f"users has shape {users.shape}, y has {y.shape}")
+    order = np.argsort(users, kind="stable")
+    u_sorted = users[order]
+    starts = np.flatnonzero(np.r_[True, u_sorted[1:] != u_sorted[:-1]])
+    ends = np.r_[starts[1:], len(u_sorted)]
+    rows, dropped = [], 0
+    for a, b in zip(starts, ends):
+        idx = order[a:b]
+        yy = y[idx]
+        if yy.min() == yy.max():
+            dropped += 1
+            continue
+        rows.append((u_sorted[a], b - a, auc(yy, p[idx])))
+    out = pd.DataFrame(rows, columns=["user", "impressions", "auc"])
+    out.attrs["dropped_users"] = dropped
+    return out
+
+
+def gauc(y, p, users) -> float:
+    """Group AUC as DIN defines it (Zhou et al. 2018, eq. 5): the impression-weighted mean of the
+    per-user AUCs, ``Σ_u #imp_u · AUC_u / Σ_u #imp_u``, over users with both labels."""
+    t = per_user_auc(y, p, users)
+    if t.empty:
+        raise ValueError("GAUC needs at least one user with both a click and a non-click")
+    return float(np.average(t["auc"], weights=t["impressions"]))
+
+
+def rela_impr(auc_model, auc_base) -> float:
+    """DIN's relative improvement in percent: ``((AUC_model − 0.5) / (AUC_base − 0.5) − 1) × 100``."""
+    auc_model, auc_base = float(auc_model), float(auc_base)
+    if not auc_base > 0.5:
+        raise ValueError(f"RelaImpr needs a base AUC above 0.5, got {auc_base}")
+    return ((auc_model - 0.5) / (auc_base - 0.5) - 1.0) * 100.0

@@ -25,13 +25,14 @@ TORCH_ONLY_FUNCTIONS = {
     "hidden_grad_norms": "autograd through the Scratch… layers' hidden states (lesson code)",
     "set_forget_bias": "Keras sets it by default (unit_forget_bias=True)",
     "scheduled_sampling_loss": "a step-by-step torch loss; Keras trains with train_on_batch (teacher forcing)",
+    "deepctr_din": "wraps DeepCTR-Torch's DIN, a PyTorch library (the chapter 11 cross-check)",
 }
 KERAS_ONLY_FUNCTIONS = {
     "load_torch": "copies PyTorch weights into the Keras twin",
     "attention_mask": "the mask format of keras.layers.MultiHeadAttention",
 }
 #: Losses follow each framework's convention: torch loss_fn(model, batch), Keras loss(y_true, y_pred).
-LOSSES = {"next_item_loss", "purchase_loss", "seq2seq_loss", "hazard_loss", "window_loss"}
+LOSSES = {"next_item_loss", "purchase_loss", "seq2seq_loss", "hazard_loss", "window_loss", "ctr_loss"}
 
 
 def _modules(pkg):

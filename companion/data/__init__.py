@@ -4,6 +4,7 @@ from .movielens import (
     favourite_genre,
     load_movielens_100k,
     load_movielens_100k_items,
+    movielens_ctr,
 )
 from .sequences import (
     SequenceSplit,
@@ -32,3 +33,6 @@ __all__ = [
 ]
 __all__ += ["DAY", "FEATURES", "PurchaseSessions", "generate_purchase_sessions", "lag_task", "next_session_purchase",
             "order_features", "purchase_batches", "split_users"]
+from .impressions import CTRData, generate_impressions, split_impressions  # noqa: E402
+
+__all__ += ["CTRData", "generate_impressions", "movielens_ctr", "split_impressions"]

@@ -23,6 +23,8 @@ What differs between the two frameworks (and what the copy does about it):
 * **Attention.** ``nn.MultiheadAttention`` packs the query, key and value maps into one
   ``in_proj_weight``; ``keras.layers.MultiHeadAttention`` keeps three kernels shaped
   (E, heads, head_dim) and an output kernel (heads, head_dim, E) (see :mod:`companion.keras.attention`).
+* **Click-through models** (chapter 11). Dice's BatchNorm has no scale or shift: its running mean
+  and variance are copied as they are (Keras's momentum counts the other way round: 0.9 is 0.1).
 * **Convolutions** (Caser). PyTorch's kernel is (out, in, height, width), Keras's
   (height, width, in, out).
 """
@@ -313,16 +315,60 @@ def _recurrent_hazard(km, tm) -> None:
                          f"torch {tm.kind!r}/{tm.n_periods} periods")
     _recurrent_layer(km.rnn, tm.rnn, 0)
     _dense(km.head, tm.head)
+def _ctr_mlp(km, tm) -> None:
+    """A click-through model's MLP: Dense layers, their PReLU/Dice activations, the output layer."""
+    from ..torch.ctr import Dice
+
+    for kd, td, ka, ta in zip(km.dense, tm.dense, km.act, tm.act):
+        _dense(kd, td)
+        if type(ka).__name__ != type(ta).__name__:
+            raise ValueError(f"activations differ: torch {type(ta).__name__}, keras {type(ka).__name__}")
+        if isinstance(ta, Dice):  # alpha, and the BatchNorm's running statistics (no scale, no shift)
+            ka.alpha.assign(_np(ta.alpha))
+            ka.bn.set_weights([_np(ta.bn.running_mean), _np(ta.bn.running_var)])
+        else:
+            ka.alpha.assign(_np(ta.alpha))
+    _dense(km.out, tm.out)
+
+
+def _ctr(km, tm) -> None:  # EmbeddingMLP, DIN, BST
+    from ..torch.ctr import BST, DIN
+
+    _same_name(km, tm)
+    _embedding(km.embed.item, tm.embed.item)
+    if (tm.embed.features is None) != (km.embed.features is None):
+        raise ValueError("one model has item features, the other not")
+    if tm.embed.features is not None:
+        if not np.allclose(_np(tm.embed.features), km.embed.features):
+            raise ValueError("the two models were built with different item_features")
+        _dense(km.embed.feature, tm.embed.feature)
+    if isinstance(tm, DIN):
+        if km.softmax != tm.softmax:
+            raise ValueError(f"softmax differs: torch {tm.softmax}, keras {km.softmax}")
+        _ctr_mlp(km.attention.mlp, tm.attention.mlp)
+    if isinstance(tm, BST):
+        if km.max_len != tm.max_len:
+            raise ValueError(f"max_len differs: torch {tm.max_len}, keras {km.max_len}")
+        _embedding(km.position, tm.position)
+        b, t = km.block, tm.block
+        _attention(b.attn, t.attn)
+        for kl, tl in ((b.norm1, t.norm1), (b.norm2, t.norm2)):
+            _layer_norm(kl, tl)
+        _dense(b.ff1, t.ff1)
+        _dense(b.ff2, t.ff2)
+    if getattr(km, "pooling", None) != getattr(tm, "pooling", None):
+        raise ValueError(f"pooling differs: torch {getattr(tm, 'pooling', None)}, keras {getattr(km, 'pooling', None)}")
+    _ctr_mlp(km.mlp, tm.mlp)
 
 
 def _rules():
     import torch.nn as nn
 
-    from ..torch import churn as tchurn
-    from ..torch import (agents as tagents, attention as tatt, recommenders as trec, rnn as trnn, sasrec as tsas,
-                         seq2seq as ts2s, vae as tvae)
+    from ..torch import (agents as tagents, attention as tatt, churn as tchurn, ctr as tctr, recommenders as trec,
+                         rnn as trnn, sasrec as tsas, seq2seq as ts2s, vae as tvae)
 
     return [
+        ((tctr.EmbeddingMLP, tctr.DIN, tctr.BST), _ctr),
         (tagents.DQN, _dqn),
         (tchurn.RecurrentHazard, _recurrent_hazard),
         (ts2s.Seq2SeqGRU, _seq2seq_gru),

@@ -35,3 +35,5 @@ __all__ += ["Seq2SeqGRU", "Seq2SeqTransformer"]
 
 from .churn import RecurrentHazard, predict_hazard, predict_window
 __all__ += ["RecurrentHazard", "predict_hazard", "predict_window"]
+from .ctr import ActivationUnit, BST, DIN, Dice, EmbeddingMLP, PReLU  # noqa: E402
+__all__ += ["ActivationUnit", "BST", "DIN", "Dice", "EmbeddingMLP", "PReLU"]

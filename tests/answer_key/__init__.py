@@ -24,6 +24,8 @@ CHAPTERS = {"data": "01_behavior_data", "nn_essentials": "02_nn_essentials", "rn
             "vae": "09_vae", "rl": "10_reinforcement_learning"}
 TOPICS += ["seq2seq"]
 CHAPTERS["seq2seq"] = "08_seq2seq"
+TOPICS += ["ctr"]
+CHAPTERS["ctr"] = "11_click_through"
 
 
 @dataclass(frozen=True)
