@@ -9,6 +9,11 @@ from .sequences import (
     SequenceSplit,
     batch_stream,
     batches,
+    KStepRows,
+    LeaveKOutSplit,
+    kstep_examples,
+    kstep_rows,
+    leave_k_out,
     leave_one_out,
     pad_left,
     reindex_items,
@@ -32,3 +37,4 @@ __all__ = [
 ]
 __all__ += ["DAY", "FEATURES", "PurchaseSessions", "generate_purchase_sessions", "lag_task", "next_session_purchase",
             "order_features", "purchase_batches", "split_users"]
+__all__ += ["KStepRows", "LeaveKOutSplit", "kstep_examples", "kstep_rows", "leave_k_out"]
