@@ -17,8 +17,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["autoregressive", "beam_search", "exhaustive_search", "greedy", "length_normalised", "sample", "sequence_log_prob",
-           "take"]
+__all__ = ["autoregressive", "beam_search", "exhaustive_search", "greedy", "length_normalised", "no_repeats", "sample",
+           "sequence_log_prob", "take"]
 
 
 def take(state, idx):
@@ -46,6 +46,30 @@ def _masked(logp, allowed):
             raise ValueError(f"allowed must have {logp.shape[1]} entries, got {allowed.shape}")
         logp = np.where(allowed, logp, -np.inf)
     return logp
+
+
+def _top_width(cand, width: int) -> np.ndarray:
+    """``np.argsort(-cand, axis=1, kind="stable")[:, :width]`` (best first, ties to the lower index),
+    without sorting whole rows when they are long: the ``width``-th largest value of each row
+    (``np.partition``) cuts the candidates, and only those are sorted."""
+    n, m = cand.shape
+    if m <= 64 * width:
+        return np.argsort(-cand, axis=1, kind="stable")[:, :width]
+    thr = np.partition(cand, m - width, axis=1)[:, m - width]
+    rows, cols = np.nonzero(cand >= thr[:, None])
+    order = np.lexsort((cols, -cand[rows, cols], rows))
+    rows, cols = rows[order], cols[order]
+    start = np.searchsorted(rows, np.arange(n))
+    return cols[start[:, None] + np.arange(width)]
+
+
+def _log_normalise(z):
+    """``z - logsumexp(z)`` per row (the max-shifted form; rows that are all ``-inf`` stay ``-inf``)."""
+    top = z.max(axis=1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        norm = top + np.log(np.exp(z - top).sum(axis=1, keepdims=True))
+    return np.where(np.isfinite(norm), z - norm, -np.inf)
 
 
 def _check(n, k, bos):
@@ -91,7 +115,7 @@ def beam_search(step: Callable, state, n: int, k: int, width: int, *, bos: int =
         logp = _masked(logp, allowed)
         V = logp.shape[1]
         cand = (score[:, :, None] + logp.reshape(n, b, V)).reshape(n, b * V)
-        order = np.argsort(-cand, axis=1, kind="stable")[:, :width]
+        order = _top_width(cand, width)
         new_score = np.take_along_axis(cand, order, 1)
         beam, token = order // V, order % V
         keep = np.isfinite(new_score)  # fewer than `width` possible prefixes: drop the impossible
@@ -231,11 +255,37 @@ def autoregressive(last_logits: Callable, src, *, eos: int | None = None, bos: i
         tokens = np.asarray(tokens, dtype=np.int64)
         grow = tokens != bos  # the first call (BOS) does not extend the window
         window = np.where(grow[:, None], np.c_[window[:, 1:], tokens], window)
-        z = np.asarray(last_logits(window), dtype=np.float64)
-        logp = z - np.logaddexp.reduce(z, axis=1, keepdims=True)
+        logp = _log_normalise(np.asarray(last_logits(window), dtype=np.float64))
         if eos is not None:
             ended = ended | (grow & (tokens == eos))
             logp = np.where(ended[:, None], np.where(np.arange(logp.shape[1]) == eos, 0.0, -np.inf), logp)
         return logp, (window, ended)
 
     return step, (src.copy(), np.zeros(len(src), dtype=bool))
+
+
+def no_repeats(step: Callable, state, seen, vocab_size: int, *, bos: int = 1):
+    """``(step, state)`` that never predicts an item twice: each row's ``seen`` tokens (its history)
+    and every token the hypothesis has already produced get probability 0, and the rest is
+    renormalised (the model conditioned on "no repeat"). ``seen`` is one token array per input row;
+    the mask travels in the state, so beam search reorders it with the hypotheses."""
+    V = int(vocab_size)
+    mask = np.zeros((len(seen), V), dtype=bool)
+    for i, s in enumerate(seen):
+        s = np.asarray(s, dtype=np.int64)
+        if len(s) and (s.min() < 0 or s.max() >= V):
+            raise ValueError(f"seen tokens of row {i} lie outside 0..{V - 1}")
+        mask[i, s] = True
+
+    def wrapped(tokens, st):
+        inner, m = st
+        tokens = np.asarray(tokens, dtype=np.int64)
+        grow = np.flatnonzero(tokens != bos)
+        if len(grow):
+            m = m.copy()
+            m[grow, tokens[grow]] = True
+        logp, inner = step(tokens, inner)
+        logp = np.where(m, -np.inf, np.asarray(logp, dtype=np.float64))
+        return _log_normalise(logp), (inner, m)
+
+    return wrapped, (state, mask)

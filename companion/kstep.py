@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["MarkovChain", "kstep_metrics", "per_row_metrics", "repeat_last", "rollout_divergence", "set_ndcg",
-           "set_recall"]
+           "set_recall", "top_k"]
 
 
 def _pair(pred, true):
@@ -79,6 +79,28 @@ def kstep_metrics(pred, true, *, true_log_prob=None) -> dict:
     return out
 
 
+def top_k(scores, k: int, *, exclude=None) -> np.ndarray:
+    """The ``k`` best-scored columns of each row, best first (an order-free model's "next k"):
+    ``scores`` (n, V); ``exclude`` one array of columns per row that may not be chosen (the
+    user's history). Ties go to the lower column. Returns (n, k) int64."""
+    scores = np.array(scores, dtype=np.float64)
+    if scores.ndim != 2:
+        raise ValueError(f"scores must be (n, V), got shape {scores.shape}")
+    if isinstance(k, bool) or int(k) != k or not 1 <= k <= scores.shape[1]:
+        raise ValueError(f"k must be an int in 1..{scores.shape[1]}, got {k!r}")
+    if exclude is not None:
+        if len(exclude) != len(scores):
+            raise ValueError(f"exclude has {len(exclude)} rows, scores {len(scores)}")
+        for i, cols in enumerate(exclude):
+            scores[i, np.asarray(cols, dtype=np.int64)] = -np.inf
+    from .decoding import _top_width
+
+    order = _top_width(scores, int(k))
+    if not np.isfinite(np.take_along_axis(scores, order, 1)).all():
+        raise ValueError(f"some rows have fewer than k={k} columns with a finite score")
+    return order.astype(np.int64)
+
+
 def repeat_last(src, k: int) -> np.ndarray:
     """Predict the last input token (item) ``k`` times: ``src`` (n, L) left-padded."""
     src = np.asarray(src, dtype=np.int64)
@@ -123,6 +145,7 @@ class MarkovChain:
         if self.eos is not None:  # EOS absorbs, as in the task
             self.probs[..., self.eos, :] = 0.0
             self.probs[..., self.eos, self.eos] = 1.0
+        self._log_probs = None  # log(probs), computed at the first step
         return self
 
     def initial_state(self, src) -> np.ndarray:
@@ -133,8 +156,10 @@ class MarkovChain:
         tokens = np.asarray(tokens, dtype=np.int64)
         is_bos = tokens == 1
         new = np.where(is_bos[:, None], state, np.c_[state[:, 1:], tokens])
-        with np.errstate(divide="ignore"):
-            return np.log(self.probs[tuple(new.T)]), new
+        if getattr(self, "_log_probs", None) is None or self._log_probs.shape != self.probs.shape:
+            with np.errstate(divide="ignore"):
+                self._log_probs = np.log(self.probs)
+        return self._log_probs[tuple(new.T)], new
 
 
 def rollout_divergence(model_step, model_state, true_step, true_state, n: int, k: int, *, allowed,

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from companion.data import (check_event_log, generate_shop_log, leave_one_out, load_movielens_100k,
+from companion.data import (check_event_log, generate_shop_log, kstep_examples, kstep_rows, leave_k_out,
+                            leave_one_out, load_movielens_100k,
                             load_movielens_100k_items, pad_left, reindex_items, sample_negatives,
                             sessionize, temporal_next_item_split, temporal_split, user_sequences)
 from companion.data import movielens
@@ -91,6 +92,55 @@ def test_leave_one_out_refuses_short_users_unless_told():
         leave_one_out(df)
     split = leave_one_out(df, drop_short=True)
     assert split.dropped_users == 1 and split.n_users == 2
+
+
+def test_leave_k_out_layout_ties_and_unseen_items():
+    # user 1: 7 items, two pairs tied in time (broken by item id); user 2: 6 items; item 99 only in a target
+    df = pd.DataFrame({"user_id": [1] * 7 + [2] * 6,
+                       "item_id": [14, 13, 12, 11, 10, 16, 15, 10, 11, 12, 13, 14, 99],
+                       "timestamp": [1, 1, 2, 3, 4, 5, 5, 1, 2, 3, 4, 5, 6]})
+    split = leave_k_out(df, k=2)
+    ids = lambda a: split.item_ids[np.asarray(a)].tolist()  # noqa: E731  back to the log's ids
+    assert ids(split.sequences[0]) == [13, 14, 12, 11, 10, 15, 16]  # tied timestamps ordered by item id
+    assert ids(split.targets("test")) == [[15, 16], [14, 99]] and ids(split.targets("valid")) == [[11, 10], [12, 13]]
+    assert [ids(s) for s in split.train] == [[13, 14, 12], [10, 11]]
+    assert [ids(s) for s in split.inputs("test")] == [[13, 14, 12, 11, 10], [10, 11, 12, 13]]
+    assert [ids(s) for s in split.inputs("valid")] == [ids(s) for s in split.train]
+    info = split.describe()
+    assert info["unseen_test_items"] == 3 and info["unseen_test_items_given_valid"] == 3  # 15, 16, 99
+    assert info["unseen_valid_items"] == 0 and info["train_interactions"] == 5
+    # the file's row order does not matter with the default tie-break; with tie_break=None it does
+    shuffled = df.sample(frac=1, random_state=0)
+    assert [s.tolist() for s in leave_k_out(shuffled, k=2).sequences] == [s.tolist() for s in split.sequences]
+    assert ids(leave_k_out(df, k=2, tie_break=None).sequences[0])[:2] == [14, 13]
+
+
+def test_leave_k_out_refuses_short_users_and_bad_arguments():
+    df = pd.DataFrame({"user_id": [1] * 5 + [2] * 4, "item_id": list(range(5)) + list(range(4)),
+                       "timestamp": list(range(9))})
+    with pytest.raises(ValueError, match="fewer than 5 interactions"):
+        leave_k_out(df, k=2)
+    split = leave_k_out(df, k=2, drop_short=True)
+    assert split.n_users == 1 and split.dropped_users == 1
+    with pytest.raises(ValueError, match="k must be"):
+        leave_k_out(df, k=0)
+    with pytest.raises(ValueError, match="tie_break"):
+        leave_k_out(df, k=1, tie_break="rating")
+
+
+def test_kstep_rows_and_examples():
+    rows = kstep_rows([np.array([1, 2, 3]), np.array([4])], np.array([[5, 6], [7, 8]]), 2, users=np.array([9, 10]))
+    assert rows.src.tolist() == [[3, 4], [0, 5]] and rows.tgt.tolist() == [[6, 7], [8, 9]]  # tokens = ids + 1
+    tin, tout = rows.decoder_io()
+    assert tin.tolist() == [[1, 6], [1, 8]] and tout.tolist() == rows.tgt.tolist()
+    assert rows.subset([1]).user.tolist() == [10]
+    ex = kstep_examples([np.arange(1, 9)], k=3, max_len=4)  # cuts at 5 and 2: targets 6..8 and 3..5
+    assert ex.tgt.tolist() == [[7, 8, 9], [4, 5, 6]] and ex.src.tolist() == [[3, 4, 5, 6], [0, 0, 2, 3]]
+    assert len(kstep_examples([np.arange(1, 9)], k=3, max_len=4, stride=1)) == 5
+    with pytest.raises(ValueError, match="at least one input"):
+        kstep_rows([np.array([], dtype=np.int64)], np.array([[1, 2]]), 2)
+    with pytest.raises(ValueError, match="more than k"):
+        kstep_examples([np.arange(1, 4)], k=3, max_len=4)
 
 
 def test_temporal_split_and_negatives():

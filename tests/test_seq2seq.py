@@ -299,3 +299,44 @@ def test_autoregressive_rollout_of_a_next_item_model():
     step, st = decoding.autoregressive(last_logits, np.array([[0, 1]]), eos=2, bos=7)
     seqs, lp = decoding.greedy(step, st, 1, 3, bos=7)
     assert seqs[0].tolist() == [2, 2, 2] and np.isfinite(lp).all()
+
+
+def test_no_repeats_excludes_history_and_own_output():
+    """A model that always prefers token 2, then 3, ...: with no_repeats it must skip the history and itself."""
+    V = 7
+
+    def step(tokens, state):
+        logp = np.log(np.array([0, 0, 0.4, 0.3, 0.15, 0.1, 0.05]))[None].repeat(len(tokens), 0)
+        return logp, state
+
+    with np.errstate(divide="ignore"):
+        st, s0 = decoding.no_repeats(step, None, [np.array([3]), np.array([], dtype=np.int64)], V)
+        seqs, lp = decoding.greedy(st, s0, 2, 3, allowed=_allowed(V))
+        assert seqs.tolist() == [[2, 4, 5], [2, 3, 4]]
+        # renormalised: after removing 3 (history), P(2) = 0.4 / 0.7; then P(4) = 0.15 / 0.3; P(5) = 0.1 / 0.15
+        assert np.exp(lp[0]) == pytest.approx(0.4 / 0.7 * 0.15 / 0.3 * 0.1 / 0.15)
+        bs, _ = decoding.beam_search(st, s0, 2, 3, 3, allowed=_allowed(V))
+        assert all(len(set(r)) == 3 and 3 not in r[:1] for r in bs[0].tolist())  # no repeats in any beam
+        assert not ({3} & set(np.concatenate(bs[0]).tolist()))
+    with pytest.raises(ValueError, match="outside"):
+        decoding.no_repeats(step, None, [np.array([9])], V)
+
+
+def test_fast_beam_top_width_equals_a_stable_sort():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        n, m, w = int(rng.integers(1, 6)), int(rng.integers(400, 2000)), int(rng.integers(1, 6))
+        cand = rng.integers(0, 4, size=(n, m)).astype(float)  # many ties
+        cand[rng.random((n, m)) < 0.3] = -np.inf
+        ref = np.argsort(-cand, axis=1, kind="stable")[:, :w]
+        assert (decoding._top_width(cand, w) == ref).all()
+
+
+def test_top_k_excludes_and_breaks_ties_low():
+    scores = np.array([[0.5, 0.9, 0.9, 0.1], [1.0, 2.0, 3.0, 4.0]])
+    assert kstep.top_k(scores, 2).tolist() == [[1, 2], [3, 2]]
+    assert kstep.top_k(scores, 2, exclude=[[1], [3, 2]]).tolist() == [[2, 0], [1, 0]]
+    with pytest.raises(ValueError, match="fewer than k"):
+        kstep.top_k(scores, 3, exclude=[[0, 1], []])
+    with pytest.raises(ValueError, match="k must be"):
+        kstep.top_k(scores, 5)

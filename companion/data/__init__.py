@@ -10,6 +10,11 @@ from .sequences import (
     SequenceSplit,
     batch_stream,
     batches,
+    KStepRows,
+    LeaveKOutSplit,
+    kstep_examples,
+    kstep_rows,
+    leave_k_out,
     leave_one_out,
     pad_left,
     reindex_items,
@@ -36,3 +41,4 @@ __all__ += ["DAY", "FEATURES", "PurchaseSessions", "generate_purchase_sessions",
 from .impressions import CTRData, generate_impressions, split_impressions  # noqa: E402
 
 __all__ += ["CTRData", "generate_impressions", "movielens_ctr", "split_impressions"]
+__all__ += ["KStepRows", "LeaveKOutSplit", "kstep_examples", "kstep_rows", "leave_k_out"]

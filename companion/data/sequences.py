@@ -430,3 +430,170 @@ def split_by_user(users, fractions=(0.7, 0.15, 0.15), seed: int = 0) -> dict:
     cut = np.round(np.cumsum(f)[:2] * len(uniq)).astype(int)
     parts = np.split(perm, cut)
     return {name: np.isin(users, p) for name, p in zip(("train", "valid", "test"), parts)}
+
+
+# ------------------------------------------------ leave-k-out: the next k items (the seq2seq chapter)
+
+
+@dataclass
+class LeaveKOutSplit:
+    """Chronological leave-``k``-out split of per-user item sequences (ids reindexed 1..n, 0 = padding).
+
+    For each user with sequence ``s``: the last ``k`` items are the **test** target (input: every
+    earlier item, ``s[:-k]``); the ``k`` before them the **validation** target (input ``s[:-2k]``);
+    training uses ``s[:-2k]``. The vocabulary is every item of the log, so an item that occurs only in
+    held-out targets keeps its id: it is counted by :meth:`describe` (``unseen_test_items``), never dropped.
+    """
+
+    sequences: list
+    users: np.ndarray
+    item_ids: np.ndarray
+    k: int
+    tie_break: str | None = "item_id"
+    dropped_users: int = 0
+    name: str = ""
+
+    @property
+    def n_items(self) -> int:
+        """Columns of a score matrix: every item plus the padding column 0."""
+        return len(self.item_ids)
+
+    @property
+    def n_users(self) -> int:
+        return len(self.sequences)
+
+    @property
+    def train(self) -> list:
+        return [s[:-2 * self.k] for s in self.sequences]
+
+    def inputs(self, part: str) -> list:
+        """Each user's history before the ``part`` target (the items to exclude from a prediction)."""
+        cut = {"valid": 2 * self.k, "test": self.k}[_part(part)]
+        return [s[:-cut] for s in self.sequences]
+
+    def targets(self, part: str) -> np.ndarray:
+        """The ``(n_users, k)`` next ``k`` items of ``part``, in time order."""
+        k = self.k
+        if _part(part) == "valid":
+            return np.stack([s[-2 * k:-k] for s in self.sequences]).astype(np.int64)
+        return np.stack([s[-k:] for s in self.sequences]).astype(np.int64)
+
+    def seen(self, part: str) -> list:
+        return self.inputs(part)
+
+    def describe(self) -> dict:
+        lengths = np.array([len(s) for s in self.sequences])
+        known = np.zeros(self.n_items, dtype=bool)
+        known[np.concatenate(self.train)] = True
+        test, valid = self.targets("test"), self.targets("valid")
+        known_tv = known.copy()
+        known_tv[valid.ravel()] = True
+        return {"users": self.n_users, "items": self.n_items - 1, "interactions": int(lengths.sum()), "k": self.k,
+                "train_interactions": int((lengths - 2 * self.k).sum()),
+                "items_in_train": int(known[1:].sum()),
+                "unseen_test_items": int((~known[test]).sum()),
+                "unseen_test_items_given_valid": int((~known_tv[test]).sum()),
+                "unseen_valid_items": int((~known[valid]).sum())}
+
+
+def leave_k_out(df: pd.DataFrame, k: int = 5, *, min_history: int = 1, tie_break: str | None = "item_id",
+                drop_short: bool = False, name: str = "") -> LeaveKOutSplit:
+    """Chronological leave-``k``-out split of an event log (see :class:`LeaveKOutSplit`).
+
+    Each user's rows are ordered by ``timestamp``; rows with the same timestamp are ordered by
+    ``tie_break`` (default ``"item_id"``, so the split does not depend on the file's row order;
+    ``None`` keeps the log's order, as :func:`leave_one_out`). A user needs ``2k + min_history``
+    interactions (``min_history >= 1`` training items); shorter users raise ``ValueError``, or with
+    ``drop_short=True`` are removed and counted in ``dropped_users``.
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive int, got {k!r}")
+    if isinstance(min_history, bool) or not isinstance(min_history, (int, np.integer)) or min_history < 1:
+        raise ValueError(f"min_history must be an int >= 1, got {min_history!r}")
+    _check(df)
+    if tie_break is None:
+        d = chronological(df)
+    else:
+        if tie_break not in df.columns:
+            raise ValueError(f"tie_break column {tie_break!r} is not in the log (columns: {list(df.columns)})")
+        d = df.sort_values(["user_id", "timestamp", tie_break], kind="stable")
+    new_ids, item_ids = reindex_items(d["item_id"].to_numpy())
+    users = d["user_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+    bounds = np.r_[starts, len(d)]
+    seqs = [new_ids[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    uids = users[starts]
+    need = 2 * int(k) + int(min_history)
+    short = np.diff(bounds) < need
+    if short.any():
+        if not drop_short:
+            raise ValueError(f"{int(short.sum())} user(s) have fewer than {need} interactions (2k + min_history; "
+                             f"e.g. user {uids[short][:5].tolist()}); filter them or pass drop_short=True")
+        seqs = [s for s, b in zip(seqs, short) if not b]
+        uids = uids[~short]
+    return LeaveKOutSplit(sequences=seqs, users=uids, item_ids=item_ids, k=int(k), tie_break=tie_break,
+                          dropped_users=int(short.sum()), name=name)
+
+
+@dataclass
+class KStepRows:
+    """Rows of a k-step task: ``src`` (n, max_len) left-padded input tokens, ``tgt`` (n, k) the next
+    ``k`` tokens, ``user`` (n,) the row's user (for the bootstrap). The seq2seq trainers take it."""
+
+    src: np.ndarray
+    tgt: np.ndarray
+    user: np.ndarray
+    bos: int = 1
+
+    def __len__(self) -> int:
+        return len(self.tgt)
+
+    def decoder_io(self) -> tuple[np.ndarray, np.ndarray]:
+        """Teacher forcing's decoder input ``[BOS, y_1..y_{k-1}]`` and output ``y_1..y_k``."""
+        return np.concatenate([np.full((len(self), 1), self.bos), self.tgt[:, :-1]], axis=1), self.tgt
+
+    def subset(self, idx) -> "KStepRows":
+        idx = np.asarray(idx)
+        return KStepRows(self.src[idx], self.tgt[idx], self.user[idx], self.bos)
+
+
+def kstep_rows(inputs, targets, max_len: int, *, users=None, offset: int = 1, bos: int = 1) -> KStepRows:
+    """One row per user: the last ``max_len`` input items and the ``k`` target items, as tokens
+    ``item + offset`` (``offset = 1`` leaves token 1 free for the decoder's ``BOS``; 0 stays padding)."""
+    targets = np.asarray(targets, dtype=np.int64)
+    if targets.ndim != 2 or len(targets) != len(inputs):
+        raise ValueError(f"targets must be (len(inputs), k), got {targets.shape} for {len(inputs)} inputs")
+    if (targets < 1).any():
+        raise ValueError("targets must be item ids >= 1 (0 is padding)")
+    if any(len(s) == 0 for s in inputs):
+        raise ValueError("every row needs at least one input item")
+    src = pad_left(inputs, max_len)
+    src = np.where(src > 0, src + offset, 0)
+    users = np.arange(len(targets)) if users is None else np.asarray(users)
+    return KStepRows(src, targets + offset, users, bos)
+
+
+def kstep_examples(seqs, k: int, max_len: int, *, stride: int | None = None, offset: int = 1,
+                   bos: int = 1) -> KStepRows:
+    """Training rows for a k-step model from whole sequences: cuts ``t`` every ``stride`` positions
+    (default ``k``: the target blocks tile the sequence, each item a target once), counted back
+    from the end; input the ``max_len`` items before ``t`` (at least one), target ``s[t:t+k]``.
+    ``user`` is the sequence's index. Tokens are ``item + offset`` as in :func:`kstep_rows`."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive int, got {k!r}")
+    stride = k if stride is None else stride
+    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
+        raise ValueError(f"stride must be a positive int, got {stride!r}")
+    xs, ys, us = [], [], []
+    for u, s in enumerate(seqs):
+        s = np.asarray(s, dtype=np.int64)
+        for t in range(len(s) - k, 0, -stride):
+            xs.append(s[max(0, t - max_len):t])
+            ys.append(s[t:t + k])
+            us.append(u)
+    if not xs:
+        raise ValueError(f"no sequence has more than k={k} items")
+    return kstep_rows(xs, np.stack(ys), max_len, users=np.array(us), offset=offset, bos=bos)
+
+
+__all__ += ["KStepRows", "LeaveKOutSplit", "kstep_examples", "kstep_rows", "leave_k_out"]

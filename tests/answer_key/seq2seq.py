@@ -20,6 +20,11 @@ def beam_by_hand():
     return 0.3 * 0.9
 
 
+def set_ndcg_by_hand():
+    disc = 1 / np.log2(np.arange(2, 7))  # positions 1..5
+    return float((disc[0] + disc[2]) / disc.sum())  # hits at positions 1 and 3, five distinct targets
+
+
 EXERCISES = [
     Exercise("seq2seq.exhaustive_count", "sequences scored by exhaustive search", exhaustive_count, kind="exact",
              hint="every one of the k positions can take any of the predictable tokens", wrong=(13 * 4, 15 ** 4)),
@@ -29,4 +34,6 @@ EXERCISES = [
              hint="the mean of -ln p over the target tokens"),
     Exercise("seq2seq.beam_by_hand", "beam search of width 2 by hand", beam_by_hand, tol=5e-4,
              hint="keep the two best first tokens, extend both, keep the best complete sequence", difficulty="**"),
+    Exercise("seq2seq.set_ndcg_by_hand", "set NDCG@5 of a predicted list by hand", set_ndcg_by_hand, tol=5e-4,
+             hint="hits at positions t add 1 / log2(t + 1); divide by the same sum for five hits"),
 ]
