@@ -189,3 +189,21 @@ def test_default_kernels_sees_forced_kernels(monkeypatch):
     assert default_kernels()
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "SSE41")
     assert not default_kernels()
+
+
+def test_references_bib_parses_entry_by_entry():
+    """A missing brace swallows the next entries (and breaks `make book`): every @entry must parse."""
+    from pybtex.database import parse_string
+    from pybtex.scanner import PybtexSyntaxError
+
+    text = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    starts = [m.start() for m in re.finditer(r"^@\w+\{", text, flags=re.M)]
+    keys = re.findall(r"^@\w+\{([^,\s]+),", text, flags=re.M)
+    assert len(keys) == len(set(keys)), "duplicate citation keys"
+    for a, b in zip(starts, starts[1:] + [len(text)]):
+        chunk = text[a:b]
+        try:
+            db = parse_string(chunk, "bibtex")
+        except PybtexSyntaxError as e:
+            raise AssertionError(f"references.bib: cannot parse {chunk.splitlines()[0]!r}: {e}") from None
+        assert len(db.entries) == 1, f"references.bib: {chunk.splitlines()[0]!r} is not one closed entry"
