@@ -92,19 +92,11 @@ class CTRData:
 
 
 def split_impressions(users, fractions=(0.7, 0.15, 0.15), seed: int = 0) -> dict:
-    """Boolean masks ``train/valid/test`` that put each user's impressions in one part only
-    (users shuffled with ``np.random.default_rng(seed)``, then cut by ``fractions``)."""
-    users = np.asarray(users)
-    fractions = np.asarray(fractions, dtype=float)
-    if fractions.shape != (3,) or (fractions <= 0).any() or abs(fractions.sum() - 1) > 1e-9:
-        raise ValueError(f"fractions must be three positive numbers summing to 1, got {fractions.tolist()}")
-    ids = np.unique(users)
-    if len(ids) < 3:
-        raise ValueError(f"need at least 3 users to split, got {len(ids)}")
-    ids = np.random.default_rng(seed).permutation(ids)
-    cut = np.round(np.cumsum(fractions)[:2] * len(ids)).astype(int)
-    parts = {"train": ids[:cut[0]], "valid": ids[cut[0]:cut[1]], "test": ids[cut[1]:]}
-    return {k: np.isin(users, v) for k, v in parts.items()}
+    """Boolean masks ``train/valid/test`` that put each user's impressions in one part only:
+    :func:`companion.data.sequences.split_by_user` (users shuffled with ``seed``, cut by ``fractions``)."""
+    from .sequences import split_by_user
+
+    return split_by_user(users, fractions, seed=seed)
 
 
 def _one_hot(categories: np.ndarray, n: int) -> np.ndarray:
