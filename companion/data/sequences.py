@@ -103,18 +103,12 @@ def pad_left(seqs, max_len: int, pad: int = 0) -> np.ndarray:
 
 
 @dataclass
-class SequenceSplit:
-    """Chronological leave-one-out split of per-user item sequences (ids reindexed, 0 = padding).
-
-    For each user with sequence ``s``: training uses ``s[:-2]``; validation predicts ``s[-2]``
-    from ``s[:-2]``; test predicts ``s[-1]`` from ``s[:-1]`` (RecBole's ``LS: valid_and_test``).
-    """
+class _UserSequences:
+    """Per-user item sequences with ids reindexed 1..n (0 = padding): what every split shares."""
 
     sequences: list
     users: np.ndarray
     item_ids: np.ndarray
-    dropped_users: int = 0
-    name: str = ""
 
     @property
     def n_items(self) -> int:
@@ -124,6 +118,18 @@ class SequenceSplit:
     @property
     def n_users(self) -> int:
         return len(self.sequences)
+
+
+@dataclass
+class SequenceSplit(_UserSequences):
+    """Chronological leave-one-out split of per-user item sequences (ids reindexed, 0 = padding).
+
+    For each user with sequence ``s``: training uses ``s[:-2]``; validation predicts ``s[-2]``
+    from ``s[:-2]``; test predicts ``s[-1]`` from ``s[:-1]`` (RecBole's ``LS: valid_and_test``).
+    """
+
+    dropped_users: int = 0
+    name: str = ""
 
     @property
     def train(self) -> list:
@@ -436,7 +442,7 @@ def split_by_user(users, fractions=(0.7, 0.15, 0.15), seed: int = 0) -> dict:
 
 
 @dataclass
-class LeaveKOutSplit:
+class LeaveKOutSplit(_UserSequences):
     """Chronological leave-``k``-out split of per-user item sequences (ids reindexed 1..n, 0 = padding).
 
     For each user with sequence ``s``: the last ``k`` items are the **test** target (input: every
@@ -445,22 +451,10 @@ class LeaveKOutSplit:
     held-out targets keeps its id: it is counted by :meth:`describe` (``unseen_test_items``), never dropped.
     """
 
-    sequences: list
-    users: np.ndarray
-    item_ids: np.ndarray
     k: int
     tie_break: str | None = "item_id"
     dropped_users: int = 0
     name: str = ""
-
-    @property
-    def n_items(self) -> int:
-        """Columns of a score matrix: every item plus the padding column 0."""
-        return len(self.item_ids)
-
-    @property
-    def n_users(self) -> int:
-        return len(self.sequences)
 
     @property
     def train(self) -> list:
