@@ -15,10 +15,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.companion-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
-# One process by default: two pytest workers on the 2-core CI machine measured no reliable gain
-# (17:04 and 19:02 vs 18:33 serial; README). `make test XDIST="-n 2 --dist loadscope"` runs two
-# (--dist loadscope keeps a notebook's cells together, in order, on one worker).
-XDIST ?=
+# Two pytest workers by default, one per CI core (README: wall times with and without them).
+# --dist loadscope keeps a notebook's cells together, in order, on one worker; every kernel runs
+# one thread (companion.seed_everything), so two workers never stall each other's thread pools.
+# `make test XDIST=` runs everything in one process; `XDIST="-n 4 --dist loadscope"` on 4 cores.
+XDIST ?= -n 2 --dist loadscope
 
 .PHONY: install book test unit nbval test-portable notebooks clean student lab book-check colab-env colab-check bench full-size gpu-check
 
@@ -44,7 +45,7 @@ unit: install
 	$(PY) -m pytest tests -q
 
 nbval: install
-	$(PY) -m pytest $(NOTEBOOKS) $(NBVAL) -q
+	$(PY) -m pytest $(NOTEBOOKS) $(NBVAL) $(XDIST) -q
 
 # The notebook tests with the math libraries forced onto other CPU kernels: low-order bits change
 # the way they do on another machine, and the stored outputs must still pass (not re-executed).
@@ -53,7 +54,7 @@ PORTABLE_ENV := ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Sandybridge \
   MKL_ENABLE_INSTRUCTIONS=SSE4_2 MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41 DNNL_MAX_CPU_ISA=SSE41
 
 test-portable: install
-	env $(PORTABLE_ENV) $(PY) -m pytest $(NOTEBOOKS) $(NBVAL) -q
+	env $(PORTABLE_ENV) $(PY) -m pytest $(NOTEBOOKS) $(NBVAL) $(XDIST) -q
 
 notebooks: install
 	for nb in $(NOTEBOOKS); do \

@@ -115,7 +115,7 @@ def configure_tensorflow() -> None:
             pass
 
 
-def seed_everything(seed: int = 0, *, deterministic: bool = True, frameworks=None, threads: int | None = 2) -> int:
+def seed_everything(seed: int = 0, *, deterministic: bool = True, frameworks=None, threads: int | None = 1) -> int:
     """Seed Python, NumPy and the deep-learning frameworks; make CPU runs reproducible.
 
     Parameters
@@ -126,8 +126,10 @@ def seed_everything(seed: int = 0, *, deterministic: bool = True, frameworks=Non
         Ask PyTorch and TensorFlow for deterministic kernels, so outputs are bit-for-bit
         repeatable on CPU.
     threads:
-        The CPU thread count of PyTorch and TensorFlow (default 2, so results do not depend
-        on the machine's core count; small models run as fast on 1). ``None`` leaves it alone.
+        The CPU thread count of PyTorch and TensorFlow (default 1, so results do not depend
+        on the machine's core count; the book's models at their CPU size run as fast on one
+        thread, and a busy machine, or a second test worker, cannot stall a thread pool).
+        ``None`` leaves it alone.
     frameworks:
         Which of ``"torch"`` and ``"keras"`` to seed. ``None`` (default) seeds
         PyTorch when it is installed and Keras/TensorFlow only when already
